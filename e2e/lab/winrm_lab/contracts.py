@@ -114,4 +114,7 @@ class LabAuthority(Protocol):
 
     def connection(self, tls: Optional[TlsInfo]) -> ConnectionAuth: ...
 
+    def describe(self) -> dict:
+        """The descriptor fields this authority contributes: accounts, realm, KDC, krb5.conf, SPNs."""
+
     def close(self) -> None: ...
