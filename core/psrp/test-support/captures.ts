@@ -1,5 +1,5 @@
 /**
- * Test-only access to the recorded Windows exchanges in /work/shared/captures/windows (pypsrp, MIT):
+ * Test-only access to the recorded Windows exchanges in ../shared/captures/windows (beside the repository) (pypsrp, MIT):
  * the YAML files are converted to JSON once by Debian's python3-yaml, and the PSRP payloads
  * (creationXml, connectXml, connectResponseXml, rsp:Arguments, rsp:Stream) are cut out of the SOAP
  * envelopes of PowerShell resource URIs.
@@ -8,10 +8,13 @@
  * that runs python, e.g. through `node:child_process`.
  */
 
+import { fileURLToPath } from 'node:url';
+import { CAPTURES_DIRECTORY } from '../../wsman/test-support/captures';
 import { Defragmenter } from '../defragmenter';
 import { decodeMessage, type PsrpMessage } from '../message';
 
-export const CAPTURE_DIRECTORY = '/work/shared/captures/windows';
+/** The same folder the WS-Man capture tests read, as a file path. */
+export const CAPTURE_DIRECTORY = fileURLToPath(CAPTURES_DIRECTORY);
 
 export interface CaptureExchange {
   readonly request: string;

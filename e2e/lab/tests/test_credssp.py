@@ -516,8 +516,7 @@ def test_damaged_legs_of_a_real_exchange_fail_cleanly(rsa_pem) -> None:
 
 @pytest.fixture(scope="module")
 def lab_kdc(workdir: str) -> Iterator[LabKdc]:
-    if not os.path.exists(KDC_BINARY):
-        pytest.skip("MIT krb5kdc is not installed")
+    assert os.path.exists(KDC_BINARY), "MIT krb5kdc is not installed (scripts/install-deps.sh installs krb5-kdc)"
     kdc = LabKdc(workdir, AccountTable(list(ACCOUNTS)), HOST)
     kdc.start()
     yield kdc

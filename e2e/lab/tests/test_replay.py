@@ -29,7 +29,8 @@ from wsman_client import NS, WsmanClient
 
 pytestmark = pytest.mark.usefixtures("basic_auth")
 
-CAPTURES = Path(os.environ.get("WINRM_LAB_CAPTURES", "/work/shared/captures/windows"))
+# shared/ sits beside the repository (README.md); e2e/lab/tests/ is three levels below the repository root.
+CAPTURES = Path(os.environ.get("WINRM_LAB_CAPTURES", Path(__file__).resolve().parents[4] / "shared" / "captures" / "windows"))
 GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 RECEIVE_RESPONSE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/ReceiveResponse"
 DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
@@ -121,8 +122,7 @@ class Replay:
 
 def _scenario(name: str) -> list[dict[str, Any]]:
     path = CAPTURES / f"{name}.yml"
-    if not path.exists():
-        pytest.skip(f"captures not found at {CAPTURES} (set WINRM_LAB_CAPTURES)")
+    assert path.exists(), f"captures not found at {CAPTURES}: shared/ belongs beside the repository (or set WINRM_LAB_CAPTURES)"
     return yaml.safe_load(path.read_text())["messages"]
 
 
