@@ -1,0 +1,13 @@
+import { md5 } from './ntlmv2';
+
+/**
+ * The MD5 of a gss_channel_bindings_struct with no addresses and the given application data (RFC 5929
+ * tls-server-end-point: `tls-server-end-point:` ‖ certificate hash): four zero u32 (initiator and
+ * acceptor address types and lengths), the application data length (u32 LE), the data. NTLM sends it
+ * as MsvAvChannelBindings; Kerberos uses the same value as Bnd in its 0x8003 checksum (PROTOCOL.md §4.5).
+ */
+export function channelBindingsHash(applicationData: Uint8Array): Uint8Array {
+  const header = new Uint8Array(20);
+  new DataView(header.buffer).setUint32(16, applicationData.length, true);
+  return md5(header, applicationData);
+}
