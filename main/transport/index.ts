@@ -1,0 +1,54 @@
+/** The WinRM HTTP(S) transport: connection, authentication driving, message encryption and TLS trust. */
+export { basicMechanism, certificateMechanism, CertificateAuthContext, type AuthMechanism } from './auth-mechanism';
+export {
+  normalizeFingerprint,
+  parsePemCertificates,
+  sha256Fingerprint,
+  summarizeCertificate,
+  type CertificateSummary,
+} from './certificates';
+export { verifyServerChain, type ChainVerification, type TrustProblem } from './chain-verification';
+export { endPointHash, tlsServerEndPoint, type EndPointHash } from './channel-bindings';
+export {
+  ClientCertificateError,
+  loadPemClientCertificate,
+  loadPfxClientCertificate,
+  type ClientCertificate,
+  type PemClientCertificateInput,
+} from './client-certificate';
+export {
+  AuthenticationError,
+  ConnectError,
+  ConnectionLostError,
+  EncryptionRequiredError,
+  HttpStatusError,
+  ReadTimeoutError,
+  TransportError,
+  UntrustedCertificateError,
+} from './errors';
+export { directTcpConnector, type ConnectTarget, type TcpConnector, type TlsSettings } from './http-connection';
+export { HttpHeaders, MalformedHttpResponseError } from './http-message';
+export {
+  StaticTrustStore,
+  StoreTrustPolicy,
+  describeTrustRequest,
+  type PresentedChain,
+  type StoreTrustPolicyOptions,
+  type TrustAnswer,
+  type TrustDecision,
+  type TrustPolicy,
+  type TrustRequest,
+  type TrustStoreView,
+} from './trust-policy';
+export {
+  DEFAULT_TIMEOUTS,
+  WinRMTransport,
+  type ConnectionInfo,
+  type EncryptionPolicy,
+  type PostOptions,
+  type TransportStats,
+  type TransportTimeouts,
+  type WinRMResponse,
+  type WinRMTransportOptions,
+} from './winrm-transport';
+export { MalformedChallengeError, parseWwwAuthenticate, type AuthChallenge } from './www-authenticate';
