@@ -32,3 +32,4 @@ export {
   messageTypeName,
   type PsrpMessage,
 } from './message';
+export * from './session';

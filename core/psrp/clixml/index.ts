@@ -21,7 +21,7 @@ export {
   type ProgressRecordValue,
   type PSPrimitive,
 } from './primitives';
-export { ARRAY_TYPE_NAMES, HASHTABLE_TYPE_NAMES, serializeClixml, type Serializable } from './serializer';
+export { ARRAY_TYPE_NAMES, HASHTABLE_TYPE_NAMES, serializeClixml, toPSValue, type Serializable } from './serializer';
 export { decodeClixmlString, encodeClixmlString } from './string-codec';
 export { PSTimeSpan } from './timespan';
 export { PSVersion } from './version';

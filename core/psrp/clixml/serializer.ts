@@ -49,6 +49,43 @@ export function serializeClixml(value: Serializable): string {
   return new ClixmlWriter().write(value, undefined);
 }
 
+/**
+ * The object-model form of a Serializable: the PSValue that serializeClixml writes the same way
+ * (plain arrays and Maps become `System.Object[]` and Hashtable objects). An array or Map met twice
+ * becomes one PSObject, so shared and cyclic graphs stay shared.
+ */
+export function toPSValue(value: Serializable): PSValue {
+  const converted = new Map<object, PSObject>();
+  const convert = (item: Serializable): PSValue => {
+    if (item === null || item === undefined) return null;
+    if (typeof item === 'string') return primitive('String', item);
+    if (typeof item === 'boolean') return primitive('Boolean', item);
+    if (typeof item === 'number') return numberPrimitive(item);
+    if (typeof item === 'bigint') return bigintPrimitive(item);
+    if (isPrimitive(item) || item instanceof PSObject) return item;
+    const known = converted.get(item);
+    if (known !== undefined) return known;
+    if (Array.isArray(item)) {
+      const items: PSValue[] = [];
+      const object = new PSObject({ typeNames: ARRAY_TYPE_NAMES, value: { kind: 'List', items } });
+      converted.set(item, object);
+      for (const element of item as readonly Serializable[]) items.push(convert(element));
+      return object;
+    }
+    if (item instanceof Map) {
+      const entries: { key: PSValue; value: PSValue }[] = [];
+      const object = new PSObject({ typeNames: HASHTABLE_TYPE_NAMES, value: { kind: 'Dictionary', entries } });
+      converted.set(item, object);
+      for (const [key, entry] of item as ReadonlyMap<Serializable, Serializable>) {
+        entries.push({ key: convert(key), value: convert(entry) });
+      }
+      return object;
+    }
+    throw new UsageError(`cannot serialize ${Object.prototype.toString.call(item)}`);
+  };
+  return convert(value);
+}
+
 class ClixmlWriter {
   readonly #objectRefIds = new Map<object, number>();
   readonly #typeNameRefIds = new Map<string, number>();
