@@ -105,6 +105,9 @@ class _WsmanHandler(BaseHTTPRequestHandler):
     server_version = "Microsoft-HTTPAPI/2.0"
     sys_version = ""
     timeout = IDLE_CONNECTION_TIMEOUT_S
+    # Headers and body leave in separate writes; without TCP_NODELAY Nagle holds the body back until the
+    # client's delayed ACK (40 ms on Linux), which would put a floor under every round trip HTTP.sys has not.
+    disable_nagle_algorithm = True
     server: _Server
 
     # ----- connection -----
