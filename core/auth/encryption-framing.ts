@@ -58,24 +58,47 @@ export interface EncryptedMessage {
 
 /** Seals a SOAP message as Windows frames it: one part, or `maxChunkBytes` chunks in x-multi-encrypted. */
 export function encryptMessage(plaintext: Uint8Array, sealing: MessageSealing): EncryptedMessage {
-  const chunkSize = sealing.maxChunkBytes ?? Math.max(plaintext.length, 1);
+  const parts = plaintextParts(plaintext, sealing.maxChunkBytes).map((chunk) => ({
+    plaintextLength: chunk.length,
+    ...sealing.wrap(chunk),
+  }));
+  return frameSealedParts(parts, sealing.encryptedProtocol);
+}
+
+/**
+ * One part of an encrypted message: the plaintext length its description announces, and the header and
+ * data `wrap` made of that plaintext. The pieces below let a caller whose wrap/unwrap is asynchronous
+ * (CredSSP runs a TLS engine) frame and open messages exactly as encryptMessage/decryptMessage do.
+ */
+export interface SealedPart {
+  readonly plaintextLength: number;
+  readonly header: Uint8Array;
+  readonly data: Uint8Array;
+}
+
+/** The plaintexts a message is sealed as: the whole of it, or chunks of `maxChunkBytes` (CredSSP's 16 KiB). */
+export function plaintextParts(plaintext: Uint8Array, maxChunkBytes: number | undefined): Uint8Array[] {
+  const chunkSize = maxChunkBytes ?? Math.max(plaintext.length, 1);
   if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) {
-    throw new RangeError(`maxChunkBytes must be a positive integer, not ${sealing.maxChunkBytes}`);
+    throw new RangeError(`maxChunkBytes must be a positive integer, not ${maxChunkBytes}`);
   }
   const chunks: Uint8Array[] = [];
   for (let offset = 0; offset < plaintext.length; offset += chunkSize) {
     chunks.push(plaintext.subarray(offset, offset + chunkSize));
   }
   if (chunks.length === 0) chunks.push(plaintext);
+  return chunks;
+}
 
+/** The body and Content-Type of sealed parts: multipart/encrypted, or x-multi-encrypted for more than one. */
+export function frameSealedParts(parts: readonly SealedPart[], encryptedProtocol: string): EncryptedMessage {
   const delimiter = `--${ENCRYPTED_BOUNDARY}\r\n`;
   const pieces: Uint8Array[] = [];
-  for (const chunk of chunks) {
-    const { header, data } = sealing.wrap(chunk);
+  for (const { plaintextLength, header, data } of parts) {
     pieces.push(
       ascii(
-        `${delimiter}\tContent-Type: ${sealing.encryptedProtocol}\r\n` +
-          `\tOriginalContent: type=${SOAP_CONTENT_TYPE};Length=${chunk.length}\r\n` +
+        `${delimiter}\tContent-Type: ${encryptedProtocol}\r\n` +
+          `\tOriginalContent: type=${SOAP_CONTENT_TYPE};Length=${plaintextLength}\r\n` +
           `${delimiter}\tContent-Type: ${OCTET_STREAM}\r\n`,
       ),
       uint32LittleEndian(header.length),
@@ -84,9 +107,9 @@ export function encryptMessage(plaintext: Uint8Array, sealing: MessageSealing): 
     );
   }
   pieces.push(ascii(`--${ENCRYPTED_BOUNDARY}--\r\n`));
-  const mediaType = chunks.length > 1 ? MULTI_PART : SINGLE_PART;
+  const mediaType = parts.length > 1 ? MULTI_PART : SINGLE_PART;
   return {
-    contentType: `${mediaType};protocol="${sealing.encryptedProtocol}";boundary="${ENCRYPTED_BOUNDARY}"`,
+    contentType: `${mediaType};protocol="${encryptedProtocol}";boundary="${ENCRYPTED_BOUNDARY}"`,
     body: concat(pieces),
   };
 }
@@ -98,29 +121,40 @@ export function encryptMessage(plaintext: Uint8Array, sealing: MessageSealing): 
  * every part must decrypt to exactly its announced `Length=`.
  */
 export function decryptMessage(contentType: string, body: Uint8Array, sealing: MessageSealing): Uint8Array {
+  const parts = readSealedParts(contentType, body, sealing.encryptedProtocol);
+  return concat(parts.map((part) => checkOpenedPart(part, sealing.unwrap(part.header, part.data))));
+}
+
+/** The sealed parts of an encrypted body, after checking that it is one and names `encryptedProtocol`. */
+export function readSealedParts(contentType: string, body: Uint8Array, encryptedProtocol: string): SealedPart[] {
   const { mediaType, parameters } = parseContentType(contentType);
   if (mediaType !== SINGLE_PART && mediaType !== MULTI_PART) {
     throw new EncryptedMessageError(`content type ${JSON.stringify(mediaType)} is not an encrypted message`);
   }
   const protocol = parameters.get('protocol');
-  if (protocol === undefined || protocol.toLowerCase() !== sealing.encryptedProtocol.toLowerCase()) {
+  if (protocol === undefined || protocol.toLowerCase() !== encryptedProtocol.toLowerCase()) {
     throw new EncryptedMessageError(
       `the message is encrypted with protocol ${JSON.stringify(protocol ?? '(none)')}, ` +
-        `but the security context uses ${sealing.encryptedProtocol}`,
+        `but the security context uses ${encryptedProtocol}`,
     );
   }
   const parts = splitParts(body, parameters.get('boundary') ?? ENCRYPTED_BOUNDARY);
-  const plaintext: Uint8Array[] = [];
+  const sealed: SealedPart[] = [];
   for (let index = 0; index < parts.length; index += 2) {
-    const announced = readDescription(parts[index]!, sealing.encryptedProtocol);
-    const { header, data } = readDataPart(parts[index + 1]!);
-    const chunk = sealing.unwrap(header, data);
-    if (chunk.length !== announced) {
-      throw new EncryptedMessageError(`a part announced Length=${announced} but decrypted to ${chunk.length} bytes`);
-    }
-    plaintext.push(chunk);
+    const plaintextLength = readDescription(parts[index]!, encryptedProtocol);
+    sealed.push({ plaintextLength, ...readDataPart(parts[index + 1]!) });
   }
-  return concat(plaintext);
+  return sealed;
+}
+
+/** Returns `plaintext`, the opened `part`, after checking it has the length the part announced. */
+export function checkOpenedPart(part: SealedPart, plaintext: Uint8Array): Uint8Array {
+  if (plaintext.length !== part.plaintextLength) {
+    throw new EncryptedMessageError(
+      `a part announced Length=${part.plaintextLength} but decrypted to ${plaintext.length} bytes`,
+    );
+  }
+  return plaintext;
 }
 
 /** The byte ranges between delimiters: description, data, description, data, ... */

@@ -5,6 +5,7 @@ import {
   type AuthContext,
   type AuthStepResult,
   type HttpAuthScheme,
+  type MessageSealing,
 } from '../../core/auth/mechanism';
 import { UsageError } from '../../core/errors';
 import type { ClientCertificate } from './client-certificate';
@@ -12,9 +13,10 @@ import type { ClientCertificate } from './client-certificate';
 /**
  * What the transport knows of a mechanism before it connects: whether it binds the connection and can seal
  * (which decides the encryption policy up front), and how to make a fresh context for each new connection
- * (connection-bound contexts die with their socket; DESIGN.md §3).
+ * (connection-bound contexts die with their socket; DESIGN.md §3). `Context` is a synchronous core
+ * AuthContext unless said otherwise; the transport takes any TransportAuthContext.
  */
-export interface AuthMechanism {
+export interface AuthMechanism<Context extends TransportAuthContext = AuthContext> {
   /** For messages: 'Basic', 'Certificate', 'NTLM', 'Kerberos', 'Negotiate', 'CredSSP'. */
   readonly name: string;
   readonly httpScheme: HttpAuthScheme;
@@ -23,8 +25,30 @@ export interface AuthMechanism {
   readonly canSeal: boolean;
   /** The TLS client certificate it authenticates with; such a mechanism needs HTTPS. */
   readonly clientCertificate?: ClientCertificate;
-  newContext(connection: AuthConnectionInfo): AuthContext;
+  newContext(connection: AuthConnectionInfo): Context;
 }
+
+/**
+ * What the transport drives: a core AuthContext, or one whose steps and sealing need IO before they can
+ * answer (CredSSP runs Node's event-driven TLS engine), so they may return promises. The transport awaits
+ * every step, wrap and unwrap; a synchronous context is one whose promises are already settled.
+ */
+export interface TransportAuthContext extends Omit<AuthContext, 'step' | 'sealing' | 'credentialsRejected'> {
+  step(serverToken: Uint8Array | undefined): AuthStepResult | Promise<AuthStepResult>;
+  readonly sealing: TransportSealing | undefined;
+  /**
+   * The error for an HTTP 401 that ends the exchange after the first leg, given that response's token for
+   * this scheme (CredSSP carries its errorCode there).
+   */
+  credentialsRejected?(serverToken: Uint8Array | undefined): Error | Promise<Error>;
+}
+
+export interface TransportSealing extends Omit<MessageSealing, 'wrap' | 'unwrap'> {
+  wrap(plaintext: Uint8Array): SealedData | Promise<SealedData>;
+  unwrap(header: Uint8Array, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+type SealedData = ReturnType<MessageSealing['wrap']>;
 
 export function basicMechanism(credentials: BasicCredentials): AuthMechanism {
   // Validates the credentials now, not at the first request.

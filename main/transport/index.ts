@@ -1,5 +1,12 @@
 /** The WinRM HTTP(S) transport: connection, authentication driving, message encryption and TLS trust. */
-export { basicMechanism, certificateMechanism, CertificateAuthContext, type AuthMechanism } from './auth-mechanism';
+export {
+  basicMechanism,
+  certificateMechanism,
+  CertificateAuthContext,
+  type AuthMechanism,
+  type TransportAuthContext,
+  type TransportSealing,
+} from './auth-mechanism';
 export {
   normalizeFingerprint,
   parsePemCertificates,

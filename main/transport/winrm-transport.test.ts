@@ -6,9 +6,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decryptMessage, encryptMessage, isEncryptedContentType } from '../../core/auth/encryption-framing';
+import { AuthenticationError as CoreAuthenticationError } from '../../core/auth/authentication-error';
 import type { AuthConnectionInfo, AuthContext, AuthStepResult, MessageSealing } from '../../core/auth/mechanism';
 import { ProtocolError, UsageError } from '../../core/errors';
-import { basicMechanism, certificateMechanism, type AuthMechanism } from './auth-mechanism';
+import { basicMechanism, certificateMechanism, type AuthMechanism, type TransportAuthContext } from './auth-mechanism';
 import { sha256Fingerprint } from './certificates';
 import { tlsServerEndPoint } from './channel-bindings';
 import { loadPemClientCertificate } from './client-certificate';
@@ -96,6 +97,36 @@ function fakeNegotiate(contexts: AuthConnectionInfo[] = [], mutual = false): Aut
   };
 }
 
+type ScriptedStep = (serverToken: string | undefined) => AuthStepResult | 'complete';
+
+/** A Negotiate-scheme mechanism whose steps a test scripts; it names LAB\\alice when its credentials are refused. */
+function scriptedNegotiate(script: ScriptedStep): AuthMechanism {
+  return {
+    name: 'Scripted',
+    httpScheme: 'Negotiate',
+    connectionBound: true,
+    canSeal: true,
+    newContext: () => {
+      const context = {
+        mechanismName: 'Scripted',
+        httpScheme: 'Negotiate' as const,
+        connectionBound: true,
+        complete: false,
+        sealing: undefined as MessageSealing | undefined,
+        step(serverToken: Uint8Array | undefined): AuthStepResult {
+          const result = script(serverToken && text(serverToken));
+          if (result !== 'complete') return result;
+          context.complete = true;
+          context.sealing = sequencedSealing();
+          return { kind: 'complete', token: undefined };
+        },
+        credentialsRejected: () => CoreAuthenticationError.credentialsRejected('LAB\\alice', 'Scripted'),
+      };
+      return context;
+    },
+  };
+}
+
 type Behaviour = 'ok' | 'fault' | 'text-500' | 'not-found' | 'drop' | 'hang' | 'chunked' | 'forget-context';
 
 interface Recorded {
@@ -178,6 +209,10 @@ class FakeWinRM {
       const token = Buffer.from(authorization.slice(10), 'base64').toString();
       if (token === 'HELLO') {
         response.writeHead(401, { 'WWW-Authenticate': `Negotiate ${b64('CHALLENGE-7')}`, 'Content-Length': '0' });
+        response.end();
+      } else if (token === 'REFUSE-ME') {
+        // A final refusal that carries the server's last word (CredSSP: a TSRequest with its errorCode).
+        response.writeHead(401, { 'WWW-Authenticate': `Negotiate ${b64('STATUS-C000006D')}`, 'Content-Length': '0' });
         response.end();
       } else if (token === 'AUTH:CHALLENGE-7' || token === 'AP-REQ') {
         this.#contexts.set(socket, { sealing: sequencedSealing() });
@@ -300,6 +335,40 @@ describe('WinRMTransport over HTTP with a connection-bound mechanism', () => {
   it("feeds the server's token on the final 200 to the context (mutual authentication)", async () => {
     const { transport } = await setUp({ mechanism: fakeNegotiate([], true) });
     expect(await post(transport, 'm')).toBe('<s:Envelope>echo m</s:Envelope>');
+  });
+
+  it('feeds a final 200 without a token to a context that still continues after its last token (SPNEGO)', async () => {
+    const steps: (string | undefined)[] = [];
+    const mechanism = scriptedNegotiate((token) => {
+      steps.push(token);
+      if (token === undefined && steps.length === 1) return { kind: 'continue', token: Buffer.from('HELLO') };
+      if (token === 'CHALLENGE-7') return { kind: 'continue', token: Buffer.from('AUTH:CHALLENGE-7') };
+      if (token === undefined) return 'complete';
+      throw new ProtocolError(`unexpected ${token}`);
+    });
+    const { transport } = await setUp({ mechanism });
+    expect(await post(transport, 'm')).toBe('<s:Envelope>echo m</s:Envelope>');
+    expect(steps).toEqual([undefined, 'CHALLENGE-7', undefined]);
+  });
+
+  it("reports a 401 after the final leg as the context's credentialsRejected error", async () => {
+    const mechanism = scriptedNegotiate((token) =>
+      token === undefined
+        ? { kind: 'continue', token: Buffer.from('HELLO') }
+        : { kind: 'continue', token: Buffer.from('AUTH:WRONG') },
+    );
+    const { transport } = await setUp({ mechanism });
+    await expect(transport.post(Buffer.from('x'))).rejects.toThrow(
+      'the server rejected the credentials of LAB\\alice using Scripted',
+    );
+  });
+
+  it('reports a 401 to the first leg as the mechanism not being accepted, not as rejected credentials', async () => {
+    const mechanism = scriptedNegotiate(() => ({ kind: 'continue', token: Buffer.from('UNKNOWN') }));
+    const { transport } = await setUp({ mechanism });
+    const error = await transport.post(Buffer.from('x')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toMatch(/rejected the Scripted authentication/);
   });
 
   it('re-authenticates on a new connection with a new context when the server forgets the context, replaying once', async () => {
@@ -567,5 +636,77 @@ describe('WinRMTransport over HTTPS', () => {
     const error = await transport.post(Buffer.from('x')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as Error).message).toMatch(/does not speak TLS/);
+  });
+});
+
+describe('WinRMTransport with a context whose steps and sealing are asynchronous (CredSSP runs a TLS engine)', () => {
+  /** Settles a macrotask later, as a step through Node's event-driven TLS does. */
+  const later = <T>(value: () => T): Promise<T> =>
+    new Promise((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          resolve(value());
+        } catch (error) {
+          reject(error as Error);
+        }
+      }),
+    );
+
+  function asyncNegotiate(script?: (token: string | undefined) => AuthStepResult): AuthMechanism<TransportAuthContext> {
+    return {
+      name: 'AsyncNegotiate',
+      httpScheme: 'Negotiate',
+      connectionBound: true,
+      canSeal: true,
+      newContext: () => {
+        const inner = new FakeNegotiateContext(false);
+        return {
+          mechanismName: 'AsyncNegotiate',
+          httpScheme: 'Negotiate',
+          connectionBound: true,
+          get complete() {
+            return inner.complete;
+          },
+          step: (token) => later(() => (script ? script(token && text(token)) : inner.step(token))),
+          get sealing() {
+            const sealing = inner.sealing;
+            return (
+              sealing && {
+                encryptedProtocol: sealing.encryptedProtocol,
+                maxChunkBytes: 7,
+                wrap: (plaintext: Uint8Array) => later(() => sealing.wrap(plaintext)),
+                unwrap: (header: Uint8Array, data: Uint8Array) => later(() => sealing.unwrap(header, data)),
+              }
+            );
+          },
+          credentialsRejected: (token) => later(() => new Error(`refused with ${token && text(token)}`)),
+        };
+      },
+    };
+  }
+
+  it('awaits every step, wrap and unwrap, in order, for concurrent posts', async () => {
+    const { server, transport } = await setUp({ mechanism: asyncNegotiate() });
+    const messages = Array.from({ length: 6 }, (_, index) => `<request ${index}/>`);
+    const answers = await Promise.all(messages.map((message) => post(transport, message)));
+    expect(answers).toEqual(messages.map((message) => `<s:Envelope>echo ${message}</s:Envelope>`));
+    const [hello, auth, ...sealed] = server.requests;
+    expect([hello!.authorization, auth!.authorization]).toEqual([
+      `Negotiate ${b64('HELLO')}`,
+      `Negotiate ${b64('AUTH:CHALLENGE-7')}`,
+    ]);
+    // 7-byte chunks: every message went as several parts, sealed in sequence.
+    for (const message of sealed) expect(message.contentType).toMatch(/^multipart\/x-multi-encrypted;/);
+    expect(transport.stats).toEqual({ connectionsOpened: 1, authentications: 1, requests: 6, replays: 0 });
+  });
+
+  it("hands the rejecting 401's token to credentialsRejected and reports what it makes of it", async () => {
+    const mechanism = asyncNegotiate((token) =>
+      token === undefined
+        ? { kind: 'continue', token: Buffer.from('HELLO') }
+        : { kind: 'complete', token: Buffer.from('REFUSE-ME') },
+    );
+    const { transport } = await setUp({ mechanism });
+    await expect(transport.post(Buffer.from('x'))).rejects.toThrow('refused with STATUS-C000006D');
   });
 });

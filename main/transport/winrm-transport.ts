@@ -1,14 +1,7 @@
 import { Buffer } from 'node:buffer';
-import {
-  SOAP_CONTENT_TYPE,
-  decryptMessage,
-  encryptMessage,
-  isEncryptedContentType,
-  parseContentType,
-} from '../../core/auth/encryption-framing';
-import type { AuthContext, MessageSealing } from '../../core/auth/mechanism';
+import { SOAP_CONTENT_TYPE, isEncryptedContentType, parseContentType } from '../../core/auth/encryption-framing';
 import { ProtocolError, UsageError } from '../../core/errors';
-import type { AuthMechanism } from './auth-mechanism';
+import type { AuthMechanism, TransportAuthContext, TransportSealing } from './auth-mechanism';
 import { summarizeCertificate, type CertificateSummary } from './certificates';
 import {
   AuthenticationError,
@@ -25,6 +18,7 @@ import {
   type TlsSettings,
 } from './http-connection';
 import { formatRequestHead, type HttpHeaders, type HttpResponse } from './http-message';
+import { openMessage, sealMessage } from './message-sealing';
 import { challengeToken, findChallenge, parseWwwAuthenticate, type AuthChallenge } from './www-authenticate';
 
 /**
@@ -56,7 +50,7 @@ export interface WinRMTransportOptions {
   readonly endpoint: string;
   /** The name for certificate checks and SPNs when it differs from the address connected to (`--host-name`). */
   readonly hostName?: string;
-  readonly mechanism: AuthMechanism;
+  readonly mechanism: AuthMechanism<TransportAuthContext>;
   /** Default 'auto'. */
   readonly encryption?: EncryptionPolicy;
   /** Required for HTTPS. */
@@ -116,10 +110,10 @@ const MAX_RECONNECTS = 3;
 
 interface Session {
   readonly connection: HttpConnection;
-  readonly context: AuthContext;
+  readonly context: TransportAuthContext;
   /** The Authorization value of a header-only mechanism (Basic, Certificate), sent with every request. */
   readonly authorization: string | undefined;
-  readonly sealing: MessageSealing | undefined;
+  readonly sealing: TransportSealing | undefined;
   /** Whether a request has been answered without 401 since this session authenticated. */
   proven: boolean;
 }
@@ -206,7 +200,7 @@ export class WinRMTransport {
       let response: HttpResponse;
       try {
         this.#stats.requests++;
-        response = await session.connection.exchange(this.#request(session, envelope), this.timeouts.readMs);
+        response = await session.connection.exchange(await this.#request(session, envelope), this.timeouts.readMs);
       } catch (error) {
         this.#dropSession();
         if (!(error instanceof ExchangeFailure)) throw error;
@@ -245,7 +239,7 @@ export class WinRMTransport {
         throw this.#authenticationFailed(response, session.context.httpScheme);
       }
       session.proven = true;
-      return this.#readResponse(session, response);
+      return await this.#readResponse(session, response);
     }
   }
 
@@ -283,7 +277,7 @@ export class WinRMTransport {
       if (context.connectionBound) {
         await this.#authenticate(connection, context);
       } else {
-        const result = context.step(undefined);
+        const result = await context.step(undefined);
         if (result.kind !== 'complete') throw new UsageError(`${context.mechanismName} must complete in one step`);
         authorization = authorizationValue(context, result.token);
       }
@@ -304,8 +298,8 @@ export class WinRMTransport {
   }
 
   /** The legs of a connection-bound mechanism, on empty-body POSTs (PROTOCOL.md §3.1, §12). */
-  async #authenticate(connection: HttpConnection, context: AuthContext): Promise<void> {
-    let result = context.step(undefined);
+  async #authenticate(connection: HttpConnection, context: TransportAuthContext): Promise<void> {
+    let result = await context.step(undefined);
     for (let legs = 0; ; legs++) {
       if (result.token === undefined) {
         if (result.kind === 'complete') break;
@@ -316,15 +310,18 @@ export class WinRMTransport {
       const serverToken = challengeToken(findChallenge(challengesOf(response), context.httpScheme));
       if (response.status === 401) {
         if (result.kind === 'complete' || serverToken === undefined) {
-          throw this.#authenticationFailed(response, context.httpScheme);
+          // After the first leg the server has seen our credentials (NTLM AUTHENTICATE, SPNEGO's final token):
+          // a 401 that ends the exchange refuses them, and the context can name the principal and mechanism.
+          const rejected = legs > 0 ? await context.credentialsRejected?.(serverToken) : undefined;
+          throw rejected ?? this.#authenticationFailed(response, context.httpScheme);
         }
-        result = context.step(serverToken);
+        result = await context.step(serverToken);
         continue;
       }
       if (response.status !== 200) throw this.#statusError(response);
       if (context.complete) break;
       // The final 200 may carry the server's last token (Kerberos AP-REP: mutual authentication).
-      result = context.step(serverToken);
+      result = await context.step(serverToken);
     }
     if (!context.complete)
       throw new ProtocolError(`the server accepted an unfinished ${context.mechanismName} handshake`);
@@ -344,9 +341,9 @@ export class WinRMTransport {
     }
   }
 
-  #request(session: Session, envelope: Uint8Array): Uint8Array {
+  async #request(session: Session, envelope: Uint8Array): Promise<Uint8Array> {
     if (session.sealing !== undefined) {
-      const message = encryptMessage(envelope, session.sealing);
+      const message = await sealMessage(envelope, session.sealing);
       return concat(this.#head(message.contentType, message.body.length, session.authorization), message.body);
     }
     return concat(this.#head(SOAP_CONTENT_TYPE, envelope.length, session.authorization), envelope);
@@ -365,7 +362,7 @@ export class WinRMTransport {
     return formatRequestHead({ method: 'POST', target: this.#url.pathname + this.#url.search, headers });
   }
 
-  #readResponse(session: Session, response: HttpResponse): WinRMResponse {
+  async #readResponse(session: Session, response: HttpResponse): Promise<WinRMResponse> {
     const contentType = response.headers.get('content-type') ?? '';
     let body = response.body;
     const encrypted = isEncryptedContentType(contentType);
@@ -375,7 +372,7 @@ export class WinRMTransport {
         throw new ProtocolError('the server encrypted its response although this session does not encrypt');
       }
       try {
-        body = decryptMessage(contentType, body, session.sealing);
+        body = await openMessage(contentType, body, session.sealing);
       } catch (error) {
         this.#dropSession(); // the context's sequence state is now out of step with the server's
         throw error;
@@ -480,7 +477,11 @@ function portOf(url: URL): number {
 }
 
 /** Decides up front whether messages are sealed, refusing combinations that cannot work or would leak. */
-function encryptionFor(policy: EncryptionPolicy, secure: boolean, mechanism: AuthMechanism): boolean {
+function encryptionFor(
+  policy: EncryptionPolicy,
+  secure: boolean,
+  mechanism: AuthMechanism<TransportAuthContext>,
+): boolean {
   if (policy === 'always') {
     if (!mechanism.canSeal) throw new UsageError(`${mechanism.name} cannot encrypt messages: choose encryption 'auto'`);
     return true;
@@ -495,7 +496,7 @@ function encryptionFor(policy: EncryptionPolicy, secure: boolean, mechanism: Aut
   return true;
 }
 
-function authorizationValue(context: AuthContext, token: Uint8Array | undefined): string {
+function authorizationValue(context: TransportAuthContext, token: Uint8Array | undefined): string {
   return token === undefined ? context.httpScheme : `${context.httpScheme} ${Buffer.from(token).toString('base64')}`;
 }
 
