@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { AppServices, SessionService } from '../core/contract/app-contract';
+import { appContract } from '../core/contract/app-contract';
+import type { ContractLogger } from '../core/contract/server';
+import type { BridgeOptions, RunningBridge } from './bridge/bridge-server';
+import { startBridge } from './bridge/bridge-server';
+import { appDataDirectory } from './platform/app-paths';
+import { CredentialServiceImpl } from './services/credential-service';
+import { HostServiceImpl } from './services/host-service';
+import { consoleLogger } from './services/log';
+import { SettingsServiceImpl } from './services/settings-service';
+import { SETTINGS_FILE_NAME, SettingsStore } from './services/settings-store';
+import { StorageServiceImpl } from './services/storage-service';
+import { StoreSlot } from './services/store-slot';
+import { TrustServiceImpl } from './services/trust-service';
+import { UnavailableSessionService } from './services/unavailable-session-service';
+import type { CredentialStore } from './stores/credential-store';
+import { KeyringCredentialStore } from './stores/credential-store';
+import { HOST_PROFILES_FILE_NAME, HostProfileStore } from './stores/host-profile-store';
+import { TRUST_FILE_NAME, TrustStore } from './stores/trust-store';
+
+/**
+ * The composition root: opens the stores, builds the services on them and hands them to a shell (the
+ * web bridge here, the Electron shell in main/electron/main.ts). Construction and wiring only.
+ */
+
+export interface AppOptions {
+  /** Defaults to the platform's app data directory (or WINRM_DESK_DATA_DIR). */
+  readonly dataDirectory?: string;
+  /** Defaults to the OS keychain. */
+  readonly credentialStore?: CredentialStore;
+  /** Defaults to the seam that says sessions are not available yet. */
+  readonly sessions?: SessionService;
+  readonly logger?: ContractLogger;
+  readonly now?: () => Date;
+}
+
+/** The services, with the members main's other parts use beside the contract (sessions ask for trust and secrets). */
+export interface MainServices extends AppServices {
+  readonly hosts: HostServiceImpl;
+  readonly credentials: CredentialServiceImpl;
+  readonly trust: TrustServiceImpl;
+}
+
+export interface ComposedApp {
+  readonly services: MainServices;
+  readonly logger: ContractLogger;
+  readonly dataDirectory: string;
+  /** Settles once every store change made so far is on disk. */
+  flushed(): Promise<void>;
+}
+
+export async function composeApp(options: AppOptions = {}): Promise<ComposedApp> {
+  const directory = options.dataDirectory ?? appDataDirectory();
+  const now = options.now ?? (() => new Date());
+  const logger = options.logger ?? consoleLogger();
+  const hostSlot = new StoreSlot(
+    'hosts',
+    path.join(directory, HOST_PROFILES_FILE_NAME),
+    await HostProfileStore.open({ directory, now }),
+  );
+  const trustSlot = new StoreSlot(
+    'trust',
+    path.join(directory, TRUST_FILE_NAME),
+    await TrustStore.open({ directory, now }),
+  );
+  const settingsSlot = new StoreSlot(
+    'settings',
+    path.join(directory, SETTINGS_FILE_NAME),
+    await SettingsStore.open(directory, { now }),
+  );
+  const credentials = new CredentialServiceImpl(hostSlot, options.credentialStore ?? new KeyringCredentialStore());
+  const trust = new TrustServiceImpl(trustSlot, hostSlot, randomUUID);
+  const services: MainServices = {
+    hosts: new HostServiceImpl(hostSlot, [credentials, trust], now),
+    credentials,
+    trust,
+    settings: new SettingsServiceImpl(settingsSlot),
+    sessions: options.sessions ?? new UnavailableSessionService(),
+    storage: new StorageServiceImpl({ hosts: hostSlot, trust: trustSlot, settings: settingsSlot }),
+  };
+  return {
+    services,
+    logger,
+    dataDirectory: directory,
+    flushed: async () => {
+      await Promise.all([
+        hostSlot.storeIfReady?.flushed(),
+        trustSlot.storeIfReady?.flushed(),
+        settingsSlot.storeIfReady?.flushed(),
+      ]);
+    },
+  };
+}
+
+export interface WebBridgeApp extends RunningBridge {
+  readonly app: ComposedApp;
+}
+
+/** The app in a browser: the services behind the web bridge (`npm start` without Electron, app tests). */
+export async function startWebBridgeApp(
+  options: AppOptions & Pick<BridgeOptions, 'rendererDirectory' | 'port' | 'token'>,
+): Promise<WebBridgeApp> {
+  const app = await composeApp(options);
+  const bridge = await startBridge({
+    rendererDirectory: options.rendererDirectory,
+    contract: appContract,
+    services: app.services,
+    logger: app.logger,
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+  });
+  return {
+    ...bridge,
+    app,
+    close: async () => {
+      await bridge.close();
+      await app.flushed();
+    },
+  };
+}
