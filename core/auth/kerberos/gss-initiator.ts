@@ -13,7 +13,7 @@
 import { InvalidStateError, ProtocolError, UsageError } from '../../errors';
 import { StateMachine, type TransitionTable } from '../../state-machine';
 import type { GssMechanism } from '../spnego/gss-mechanism';
-import { channelBindingsHash } from '../ntlm/channel-bindings';
+import { channelBindingsHash } from '../channel-bindings';
 import type { MessageSealing } from '../mechanism';
 import {
   ApOption,
@@ -168,7 +168,7 @@ export class KerberosInitiator implements GssMechanism {
     };
     const delegation = forwardedTgt === undefined ? undefined : this.#krbCred(forwardedTgt, time);
     const checksum = encodeGssChecksum({
-      bindingsHash: channelBindings === undefined ? new Uint8Array(16) : channelBindingsHash(channelBindings),
+      bindingsHash: channelBindingsHash(channelBindings),
       flags: BASE_FLAGS | (delegation === undefined ? 0 : GssFlag.delegate),
       delegation,
     });

@@ -4,7 +4,7 @@ import { InvalidStateError, ProtocolError, UsageError } from '../../errors';
 import { AuthenticationError } from '../authentication-error';
 import { rc4Once } from '../crypto/rc4';
 import { AvId, decodeAvPairs, encodeAvPairs, findAvPair, type AvPair } from './av-pairs';
-import { channelBindingsHash } from './channel-bindings';
+import { channelBindingsHash } from '../channel-bindings';
 import { NtlmContext } from './context';
 import { NtlmMessageError } from './errors';
 import { CLIENT_NEGOTIATE_FLAGS, NegotiateFlag } from './flags';

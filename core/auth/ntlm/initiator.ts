@@ -10,7 +10,7 @@ import { AuthenticationError } from '../authentication-error';
 import { rc4Once } from '../crypto/rc4';
 import type { AuthConnectionInfo, MessageSealing } from '../mechanism';
 import { AV_FLAG_MIC_PRESENT, AvId, encodeAvPairs, findAvPair, type AvPair } from './av-pairs';
-import { channelBindingsHash } from './channel-bindings';
+import { channelBindingsHash } from '../channel-bindings';
 import { CLIENT_NEGOTIATE_FLAGS, hasFlag, NegotiateFlag } from './flags';
 import {
   AUTHENTICATE_MIC_OFFSET,
@@ -219,8 +219,7 @@ export class NtlmInitiator {
     }
     pairs.push({
       id: AvId.channelBindings,
-      value:
-        connection.channelBindings === undefined ? new Uint8Array(16) : channelBindingsHash(connection.channelBindings),
+      value: channelBindingsHash(connection.channelBindings),
     });
     pairs.push({ id: AvId.targetName, value: utf16le(`${spnService}/${connection.targetHostName}`) });
     return pairs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rc4Once } from '../crypto/rc4';
-import { channelBindingsHash } from './channel-bindings';
+import { channelBindingsHash } from '../channel-bindings';
 import { fileTime, lmv2Response, ntlmv2ClientBlob, ntlmv2Response, ntowfv1, ntowfv2, windowsUpperCase } from './ntlmv2';
 import { ascii, hex, MS_NLMP } from './test-support/bytes';
 
@@ -64,5 +64,9 @@ describe('channelBindingsHash', () => {
   it('hashes the gss_channel_bindings_struct (PROTOCOL.md §4.5 vector)', () => {
     const applicationData = Buffer.concat([ascii('tls-server-end-point:'), new Uint8Array(32)]);
     expect(hex(channelBindingsHash(applicationData))).toBe('c9ec5cb29e8f57f7ee6429cde733efeb');
+  });
+
+  it('is 16 zero bytes without bindings (plain HTTP), as Windows sends', () => {
+    expect(hex(channelBindingsHash(undefined))).toBe('00'.repeat(16));
   });
 });
