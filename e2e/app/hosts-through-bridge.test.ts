@@ -71,23 +71,25 @@ describe('saved hosts through the web bridge', () => {
   it('adds a host through the form and still lists it after the bridge restarts', async () => {
     const first = await startApp();
     const { page, problems } = await openPage(first.url);
-    await expect(page.getByText('No saved hosts yet.').textContent()).resolves.toContain('No saved hosts yet.');
+    await page.getByText('No saved hosts yet.').waitFor();
 
     // A wrong address is explained next to its field before anything is sent.
-    await page.getByLabel('Name').fill('web01');
-    await page.getByLabel('Address').fill('https://web01.corp.example/wsman');
     await page.getByRole('button', { name: 'Add host' }).click();
-    const addressProblem = page.getByText('Enter only the host name or IP address, without https:// or a path.');
+    const form = page.getByRole('dialog', { name: 'Add a host' });
+    await form.getByLabel('Name', { exact: true }).fill('web01');
+    await form.getByLabel('Address', { exact: true }).fill('https://web01.corp.example/wsman');
+    await form.getByRole('button', { name: 'Add host' }).click();
+    const addressProblem = form.getByText('Enter only the host name or IP address, without https:// or a path.');
     await addressProblem.waitFor();
-    expect(await page.getByLabel('Address').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByLabel('Address', { exact: true }).getAttribute('aria-invalid')).toBe('true');
 
-    await page.getByLabel('Address').fill('web01.corp.example');
-    await page.getByLabel('User').fill('CORP\\alice');
-    await page.getByRole('button', { name: 'Add host' }).click();
-    const savedHosts = page.getByRole('list', { name: 'Saved hosts' });
-    await savedHosts.getByRole('listitem', { name: 'web01' }).waitFor();
-    expect(await savedHosts.textContent()).toContain('web01.corp.example:5986 · HTTPS · negotiate · CORP\\alice');
-    expect(await page.getByLabel('Name').inputValue()).toBe('');
+    await form.getByLabel('Address', { exact: true }).fill('web01.corp.example');
+    await form.getByLabel('User', { exact: true }).fill('CORP\\alice');
+    await form.getByRole('button', { name: 'Add host' }).click();
+    await form.waitFor({ state: 'detached' });
+    const savedHosts = page.getByRole('tree', { name: 'Saved hosts' });
+    await savedHosts.getByRole('treeitem', { name: 'web01' }).waitFor();
+    expect(await savedHosts.textContent()).toContain('web01.corp.example:5986 · CORP\\alice');
     await page.screenshot({ path: 'test-results/app-hosts-added.png', fullPage: true });
     expect(problems).toEqual([]);
     await page.close();
@@ -96,7 +98,7 @@ describe('saved hosts through the web bridge', () => {
     const second = await startApp();
     expect(second.url).not.toBe(first.url);
     const reopened = await openPage(second.url);
-    await reopened.page.getByRole('list', { name: 'Saved hosts' }).getByRole('listitem', { name: 'web01' }).waitFor();
+    await reopened.page.getByRole('tree', { name: 'Saved hosts' }).getByRole('treeitem', { name: 'web01' }).waitFor();
     await reopened.page.screenshot({ path: 'test-results/app-hosts-after-restart.png', fullPage: true });
     expect(reopened.problems).toEqual([]);
     await reopened.page.close();

@@ -1,13 +1,24 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { AppClient } from '../../core/contract/app-contract';
+import { ContractError } from '../../core/contract/contract-error';
+import type { HostProfile } from '../../core/contract/host-profile';
 import type { MainConnection } from './contract/connect-to-main';
 import { connectToMain } from './contract/connect-to-main';
-import { AddHostForm } from './hosts/AddHostForm';
-import { HostList } from './hosts/HostList';
+import { CredentialDialog } from './dialogs/CredentialDialog';
+import type { ShownError } from './dialogs/error-text';
+import { shownError } from './dialogs/error-text';
+import { ErrorMessage } from './dialogs/ErrorMessage';
+import { TrustRequests } from './dialogs/TrustRequests';
+import { Sidebar } from './hosts/Sidebar';
+import { useHostList } from './hosts/use-host-list';
+import { hostStatuses, useSessions } from './hosts/use-sessions';
+import { SettingsProvider } from './settings/SettingsContext';
+import { SettingsPanel } from './settings/SettingsPanel';
 import { StorageProblems } from './StorageProblems';
 
 type ConnectionState = MainConnection | { readonly kind: 'connecting' } | { readonly kind: 'lost' };
 
-/** The application frame: connects to main, then shows the saved hosts. Tabs and terminals come later. */
+/** The application frame: connects to main, then shows the sidebar, the session area and the dialogs. */
 export function App() {
   const [connection, setConnection] = useState<ConnectionState>({ kind: 'connecting' });
 
@@ -23,15 +34,22 @@ export function App() {
     };
   }, []);
 
+  if (connection.kind === 'connected') {
+    return (
+      <SettingsProvider settings={connection.services.settings}>
+        <Desk services={connection.services} />
+      </SettingsProvider>
+    );
+  }
   return (
-    <main aria-label="WinRM Desk">
+    <main aria-label="WinRM Desk" className="standalone">
       <h1>WinRM Desk</h1>
-      <Content connection={connection} />
+      <ConnectionMessage connection={connection} />
     </main>
   );
 }
 
-function Content({ connection }: { connection: ConnectionState }) {
+function ConnectionMessage({ connection }: { connection: Exclude<ConnectionState, { kind: 'connected' }> }) {
   switch (connection.kind) {
     case 'connecting':
       return <p role="status">Connecting…</p>;
@@ -55,13 +73,96 @@ function Content({ connection }: { connection: ConnectionState }) {
           The connection to WinRM Desk was lost. Start it again and open the new address it prints.
         </p>
       );
-    case 'connected':
-      return (
-        <>
-          <StorageProblems storage={connection.services.storage} />
-          <HostList hosts={connection.services.hosts} />
-          <AddHostForm hosts={connection.services.hosts} />
-        </>
-      );
   }
+}
+
+/** The connected app: sidebar beside the session area; the trust, credential and settings dialogs above. */
+function Desk({ services }: { services: AppClient }) {
+  const { list, error: listError } = useHostList(services.hosts);
+  const sessions = useSessions(services.sessions);
+  const [credentialHost, setCredentialHost] = useState<HostProfile | undefined>();
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [connectError, setConnectError] = useState<{ host: string; error: ShownError } | undefined>();
+  const promptedSessions = useRef(new Set<string>());
+
+  // A session that waits for a secret opens the credential dialog once.
+  useEffect(() => {
+    for (const session of sessions.values()) {
+      if (session.state !== 'awaiting-credentials' || promptedSessions.current.has(session.sessionId)) continue;
+      const host = list?.hosts.find((candidate) => candidate.id === session.hostId);
+      if (host === undefined) continue;
+      promptedSessions.current.add(session.sessionId);
+      setCredentialHost(host);
+      return;
+    }
+  }, [sessions, list]);
+
+  const connect = (host: HostProfile) => {
+    setConnectError(undefined);
+    services.sessions
+      .connect({ hostId: host.id })
+      .catch((error: unknown) => setConnectError({ host: host.name, error: shownError(error) }));
+  };
+
+  const hostName = (hostId: string) => list?.hosts.find((host) => host.id === hostId)?.name ?? 'a deleted host';
+  const statuses = hostStatuses(sessions.values());
+  return (
+    <div className="desk">
+      <header className="app-header">
+        <h1>WinRM Desk</h1>
+        <button type="button" onClick={() => setSettingsOpen(true)}>
+          Settings
+        </button>
+      </header>
+      <StorageProblems storage={services.storage} />
+      <div className="desk-body">
+        {list === undefined ? (
+          <div className="sidebar">
+            {listError === undefined ? (
+              <p role="status">Loading the saved hosts…</p>
+            ) : (
+              <ErrorMessage error={listError} />
+            )}
+          </div>
+        ) : (
+          <Sidebar
+            services={services}
+            list={list}
+            statuses={statuses}
+            onConnect={connect}
+            onSetPassword={setCredentialHost}
+          />
+        )}
+        <main className="session-area" aria-label="Sessions">
+          {connectError === undefined ? null : (
+            <section aria-label={`Connecting to ${connectError.host}`}>
+              <h2>Could not connect to {connectError.host}</h2>
+              <ErrorMessage error={connectError.error} />
+            </section>
+          )}
+          {sessions.size === 0 && connectError === undefined ? (
+            <p className="empty">Choose a host and press Enter (or double-click it) to connect.</p>
+          ) : (
+            <ul className="session-list" aria-label="Open sessions">
+              {[...sessions.values()].map((session) => (
+                <li key={session.sessionId}>
+                  {hostName(session.hostId)}: {session.state.replace('-', ' ')}
+                  <ErrorMessage error={session.error && shownError(ContractError.fromDto(session.error))} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </main>
+      </div>
+      <TrustRequests trust={services.trust} hostList={list} />
+      {credentialHost === undefined ? null : (
+        <CredentialDialog
+          host={credentialHost}
+          credentials={services.credentials}
+          onDone={() => setCredentialHost(undefined)}
+        />
+      )}
+      {settingsOpen ? <SettingsPanel onClose={() => setSettingsOpen(false)} /> : null}
+    </div>
+  );
 }
