@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { primitive, type PSValue } from '../../core/psrp/clixml';
+import { scriptPipeline, textOf } from '../../core/psrp/session';
+import { Action } from '../../core/wsman';
+import { PowerShellSession, type PostingTransport, type PowerShellSessionOptions } from '../../main/session';
+import {
+  StaticTrustStore,
+  StoreTrustPolicy,
+  WinRMTransport,
+  basicMechanism,
+  parsePemCertificates,
+  type WinRMTransportOptions,
+} from '../../main/transport';
+
+// PowerShell sessions under load against the lab's real pwsh (Basic over HTTPS): many pipelines in flight on
+// one pool, a 100 MiB output stream consumed with flow control in bounded memory, and envelopes small enough
+// that messages span many fragments both ways. No timing is asserted.
+
+const lab = inject('lab');
+const [alice] = lab.accounts;
+const caBundle = parsePemCertificates(readFileSync(lab.ca_bundle));
+const MiB = 1024 * 1024;
+
+const transport: WinRMTransportOptions = {
+  endpoint: lab.https_url,
+  hostName: lab.host_name,
+  mechanism: basicMechanism({ user: alice!.user, password: alice!.password }),
+  tls: { trust: new StoreTrustPolicy(new StaticTrustStore({ caBundle })) },
+};
+
+async function admin(method: 'POST', route: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${lab.admin_url}${route}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`lab admin ${method} ${route}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+const sessions: PowerShellSession[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((session) => session.close()));
+  await admin('POST', '/settings/reset');
+});
+
+async function open(options: Partial<PowerShellSessionOptions> = {}): Promise<PowerShellSession> {
+  const session = await PowerShellSession.open({ transport, ...options });
+  sessions.push(session);
+  return session;
+}
+
+interface Exchange {
+  readonly action: string;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+}
+
+/** Session options whose transports record the size and action of every request and its response. */
+function recordingTransport(): {
+  exchanges: Exchange[];
+  openTransport: (o: WinRMTransportOptions) => PostingTransport;
+} {
+  const exchanges: Exchange[] = [];
+  const actionOf = (envelope: Uint8Array) =>
+    Object.values(Action).find((uri) => Buffer.from(envelope).includes(`>${uri}<`)) ?? 'unknown';
+  return {
+    exchanges,
+    openTransport: (options) => {
+      const inner = new WinRMTransport(options);
+      return {
+        endpoint: inner.endpoint,
+        timeouts: inner.timeouts,
+        post: async (envelope, postOptions) => {
+          const response = await inner.post(envelope, postOptions);
+          exchanges.push({
+            action: actionOf(envelope),
+            requestBytes: envelope.length,
+            responseBytes: response.body.length,
+          });
+          return response;
+        },
+        close: () => inner.close(),
+      };
+    },
+  };
+}
+
+/** A deterministic string of `length` UTF-16 code units mixing ASCII, XML specials, CJK, RTL and emoji. */
+function mixedText(length: number): string {
+  const alphabet = ['a', 'Z', '0', ' ', '<', '&', '"', '_x0041_', 'é', '中', '文', 'ש', 'ل', '😀', '𝄞', '\t'];
+  let text = '';
+  for (let i = 0; text.length < length; i++) text += alphabet[(i * 7 + (i >> 3)) % alphabet.length];
+  // Never end inside a surrogate pair.
+  return text.length > length && /[\ud800-\udbff]/.test(text[length - 1]!)
+    ? text.slice(0, length - 1)
+    : text.slice(0, length);
+}
+
+describe('PowerShell sessions under load', () => {
+  it('starts 20 pipelines at once on one pool, each with its own long poll, and every one completes', async () => {
+    // PowerShellSessionOptions has no maxRunspaces yet, so the pool has one runspace and the server runs
+    // the pipelines one after another; what is checked here is the client side of concurrency.
+    const recorder = recordingTransport();
+    const session = await open({ maxConnections: 21, openTransport: recorder.openTransport });
+    const outputs: string[][] = Array.from({ length: 20 }, () => []);
+    let commandsBeforeFirstEnd = 0;
+    const finished = await Promise.all(
+      outputs.map((output, index) => {
+        const script = 'param($n) Start-Sleep -Milliseconds 500; "pipeline $n"; $PID';
+        const pipeline = session.invoke(scriptPipeline(script, { arguments: [{ value: primitive('Int32', index) }] }), {
+          onOutput: (value) => output.push(textOf(value)),
+        });
+        return pipeline.finished.then((result) => {
+          commandsBeforeFirstEnd ||= recorder.exchanges.filter((e) => e.action === Action.Command).length;
+          return result;
+        });
+      }),
+    );
+    expect(finished.every((result) => result.state === 'Completed' && !result.hadErrors)).toBe(true);
+    expect(outputs.map((output) => output[0])).toEqual(outputs.map((_, index) => `pipeline ${index}`));
+    expect(new Set(outputs.map((output) => output[1])).size).toBe(1); // one pool, one server process
+    expect(commandsBeforeFirstEnd).toBe(20); // all were created on the server before any ended
+    expect(session.connections).toBeGreaterThan(3); // Receives long-polled side by side
+  });
+
+  it('receives 100 MiB of output with flow control in bounded client memory', async () => {
+    const session = await open();
+    const objectBytes = MiB;
+    const highWatermark = 8;
+    let received = 0;
+    let objects = 0;
+    let unacknowledged = 0;
+    let mostUnacknowledged = 0;
+    let writerFreeAt = 0;
+    global.gc?.();
+    const baselineRss = process.memoryUsage.rss();
+    let peakRss = baselineRss;
+    const pipeline = session.invoke(
+      scriptPipeline(`$s = [string]::new('x', ${objectBytes}); foreach ($i in 1..100) { $s }`),
+      {
+        flowControl: { highWatermark },
+        onOutput: (value) => {
+          const text = textOf(value);
+          expect(text.length).toBe(objectBytes);
+          received += text.length;
+          objects++;
+          mostUnacknowledged = Math.max(mostUnacknowledged, ++unacknowledged);
+          peakRss = Math.max(peakRss, process.memoryUsage.rss());
+          // A serial writer that stalls for 3 s on the tenth object (a terminal scrolled back, a full pipe):
+          // meanwhile far more than the watermark's worth of output would arrive without flow control.
+          writerFreeAt = Math.max(Date.now(), writerFreeAt) + (objects === 10 ? 3000 : 1);
+          setTimeout(() => {
+            unacknowledged--;
+            pipeline.acknowledge(1);
+          }, writerFreeAt - Date.now());
+        },
+      },
+    );
+    expect((await pipeline.finished).state).toBe('Completed');
+    expect(objects).toBe(100);
+    expect(received).toBe(100 * MiB);
+    // The backlog reached the watermark (flow control paused) but not far beyond it (a Receive in flight).
+    expect(mostUnacknowledged).toBeGreaterThanOrEqual(highWatermark);
+    expect(mostUnacknowledged).toBeLessThanOrEqual(highWatermark + 4);
+    expect((peakRss - baselineRss) / MiB).toBeLessThan(300);
+  });
+
+  it('splits messages into many fragments both ways with 32 KiB envelopes and keeps a 200 KB argument intact', async () => {
+    const maxEnvelopeSize = 32 * 1024;
+    await admin('POST', '/settings', { max_envelope_size_kb: 32 });
+    const recorder = recordingTransport();
+    const session = await open({ maxEnvelopeSize, openTransport: recorder.openTransport });
+    const text = mixedText(200_000);
+    const sha256 = createHash('sha256').update(text, 'utf8').digest('hex').toUpperCase();
+    const output: PSValue[] = [];
+    const pipeline = session.invoke(
+      scriptPipeline(
+        'param($s) $s.Length; [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($s))); $s',
+        { arguments: [{ value: text }] },
+      ),
+      { onOutput: (value) => output.push(value) },
+    );
+    expect(await pipeline.finished).toEqual({ state: 'Completed', error: undefined, hadErrors: false });
+    expect(output.slice(0, 2).map(textOf)).toEqual([String(text.length), sha256]);
+    expect(output[2]).toEqual(primitive('String', text));
+
+    const { exchanges } = recorder;
+    expect(Math.max(...exchanges.map((e) => e.requestBytes))).toBeLessThanOrEqual(maxEnvelopeSize);
+    expect(Math.max(...exchanges.map((e) => e.responseBytes))).toBeLessThanOrEqual(maxEnvelopeSize);
+    // CREATE_PIPELINE (over 200 KB of UTF-8) went out as Command plus Sends, its output came back in many Receives.
+    expect(exchanges.filter((e) => e.action === Action.Send).length).toBeGreaterThanOrEqual(6);
+    const fullReceives = exchanges.filter((e) => e.action === Action.Receive && e.responseBytes > maxEnvelopeSize / 2);
+    expect(fullReceives.length).toBeGreaterThanOrEqual(6);
+  });
+});
