@@ -313,7 +313,11 @@ export class WinRMTransport {
           // After the first leg the server has seen our credentials (NTLM AUTHENTICATE, SPNEGO's final token):
           // a 401 that ends the exchange refuses them, and the context can name the principal and mechanism.
           const rejected = legs > 0 ? await context.credentialsRejected?.(serverToken) : undefined;
-          throw rejected ?? this.#authenticationFailed(response, context.httpScheme);
+          if (rejected === undefined) throw this.#authenticationFailed(response, context.httpScheme);
+          // The server's own reason (e.g. "channel binding is required") is what tells the user what to fix.
+          const said = textOf(response);
+          if (said) rejected.message = `${rejected.message.replace(/\.?$/, '.')} The server said: ${said}.`;
+          throw rejected;
         }
         result = await context.step(serverToken);
         continue;
