@@ -19,9 +19,11 @@ export {
   RunspacePoolBrokenError,
   type PipelineHandlers,
   type PipelineResult,
+  type PowerShellConnectOptions,
   type PowerShellSessionOptions,
 } from './powershell-session';
 export { DEFAULT_MAX_ENVELOPE_SIZE, type SessionConnectionOptions } from './session-options';
+export type { DisconnectedShell, ShellCommand } from './shell-enumeration';
 export type { PostingTransport, TransportOpener } from './transport-lanes';
 export {
   RemoteCommand,

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { UsageError } from '../../core/errors';
+import { parseGuid } from '../../core/psrp';
 import type { ProgressRecordValue, PSValue } from '../../core/psrp/clixml';
 import {
   RunspacePool,
@@ -14,13 +15,18 @@ import {
   type Pipeline,
   type PipelineSpec,
   type RunspacePoolEvent,
+  type RunspacePoolState,
 } from '../../core/psrp/session';
 import type { WSManFault, WSManOperation } from '../../core/wsman';
 import { OutputBacklog, type FlowControlOptions } from './flow-control';
 import { PowerShellShell, payloadEnvelopeOverhead } from './powershell-shell';
 import { RequestPump } from './request-pump';
-import { connectSession, type SessionConnectionOptions } from './session-options';
+import { connectSession, openLanes, type SessionConnectionOptions } from './session-options';
+import { listDisconnectedShells, type DisconnectedShell } from './shell-enumeration';
 import type { TransportLanes } from './transport-lanes';
+
+/** Most connections of a PowerShell session: the pool's long poll, one per running pipeline, requests beside. */
+const MAX_CONNECTIONS = 3;
 
 export interface PowerShellSessionOptions extends SessionConnectionOptions {
   /** The session configuration (JEA endpoint); Microsoft.PowerShell by default. */
@@ -29,6 +35,11 @@ export interface PowerShellSessionOptions extends SessionConnectionOptions {
   readonly host?: HostInfo;
   /** Host calls of the pool itself (rare); unanswered ones are declined. */
   readonly onPoolHostCall?: (call: HostCall) => void;
+}
+
+export interface PowerShellConnectOptions extends PowerShellSessionOptions {
+  /** The disconnected shell to attach to (see `PowerShellSession.listDisconnected`); its id is the pool's. */
+  readonly shellId: string;
 }
 
 /** What one pipeline reports, each in the order the server produced it. */
@@ -83,28 +94,32 @@ export class RunspacePoolBrokenError extends Error {
  * PowerShellShell over the session's connections (the pool's long poll while it opens, one per running
  * pipeline, requests beside them on another connection). `close()` releases everything: pipelines, the
  * shell on the server, every connection.
+ *
+ * Disconnected (protocol 2.2+), the session holds no connection and its pipelines keep running on the
+ * server, which keeps their output; `reconnect()` resumes with new connections under the same WS-Man
+ * SessionId, and another client (another process, or after a restart) attaches with `connect()`.
  */
 export class PowerShellSession {
   readonly #pool: RunspacePool;
   readonly #shell: PowerShellShell;
-  readonly #lanes: TransportLanes;
-  readonly #pump: RequestPump;
+  #lanes: TransportLanes;
+  #pump: RequestPump;
   readonly #options: PowerShellSessionOptions;
   readonly #pipelines = new Map<string, RemotePipeline>();
   readonly #newId: () => string;
-  #settleOpen: { resolve: () => void; reject: (error: Error) => void } | undefined;
-  readonly #opened: Promise<void>;
+  /** The pool state an `open`, `connect`, `disconnect` or `reconnect` waits for. */
+  #awaited: { state: RunspacePoolState; resolve: () => void; reject: (error: Error) => void } | undefined;
   #shellClosed: (() => void) | undefined;
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(options: PowerShellSessionOptions) {
+  private constructor(options: PowerShellSessionOptions, existingShellId?: string) {
     this.#options = options;
-    const { lanes, context, newId } = connectSession(options, 3);
+    const { lanes, context, newId } = connectSession(options, MAX_CONNECTIONS);
     this.#lanes = lanes;
     this.#newId = newId;
     this.#pool = new RunspacePool({
-      runspacePoolId: newId(),
+      runspacePoolId: existingShellId ?? newId(),
       host: options.host,
       maxEnvelopeSize: options.maxEnvelopeSize,
       // SecureStrings (Read-Host -AsSecureString, Get-Credential) need the session key; made only if used.
@@ -116,25 +131,49 @@ export class PowerShellSession {
       context,
       newMessageId: newId,
       configurationName: options.configurationName,
+      existingShellId,
     });
-    this.#pump = new RequestPump(lanes, this.#shell, {
-      progressed: () => this.#dispatchEvents(),
-      failed: (error) => this.#fail(error),
-    });
-    this.#opened = new Promise((resolve, reject) => (this.#settleOpen = { resolve, reject }));
+    this.#pump = this.#newPump();
   }
 
   /** Creates the shell and opens the runspace pool; on failure nothing stays open. */
   static async open(options: PowerShellSessionOptions): Promise<PowerShellSession> {
     const session = new PowerShellSession(options);
     session.#pool.open();
+    const opened = session.#reach('Opened');
     session.#pump.pump();
-    await session.#opened;
+    await opened;
     return session;
+  }
+
+  /**
+   * Attaches this new client to a disconnected runspace pool (Connect with SESSION_CAPABILITY and
+   * CONNECT_RUNSPACEPOOL); its running pipelines are taken over with `connectPipeline`. On failure nothing
+   * stays open here, and the shell stays disconnected on the server.
+   */
+  static async connect(options: PowerShellConnectOptions): Promise<PowerShellSession> {
+    if (parseGuid(options.shellId) === undefined) {
+      throw new UsageError(`shell ${options.shellId} is not a PowerShell shell: its id is not a runspace pool GUID`);
+    }
+    const session = new PowerShellSession(options, options.shellId);
+    session.#pool.connect();
+    const opened = session.#reach('Opened');
+    session.#pump.pump();
+    await opened;
+    return session;
+  }
+
+  /** The user's disconnected PowerShell shells on the host, with their commands (running pipelines). */
+  static listDisconnected(connection: SessionConnectionOptions): Promise<DisconnectedShell[]> {
+    return listDisconnectedShells(connection);
   }
 
   get shellId(): string | undefined {
     return this.#shell.shellId;
+  }
+
+  get state(): RunspacePoolState {
+    return this.#pool.state;
   }
 
   /** The server's PSPrimitiveDictionary (PSVersionTable…). */
@@ -149,9 +188,65 @@ export class PowerShellSession {
 
   /** Starts a pipeline; its end arrives in `finished`. */
   invoke(spec: PipelineSpec, handlers: PipelineHandlers = {}): RemotePipeline {
+    this.#checkUsable();
+    return this.#track(this.#pool.createPipeline(spec, this.#newId()), handlers, (pipeline) => pipeline.invoke());
+  }
+
+  /**
+   * After `connect()`: takes over a pipeline still running on the server (a command of the shell listed by
+   * `listDisconnected`); the output it produced while no client was attached arrives first.
+   */
+  connectPipeline(pipelineId: string, handlers: PipelineHandlers = {}): RemotePipeline {
+    this.#checkUsable();
+    return this.#track(this.#pool.connectPipeline(pipelineId), handlers, () => undefined);
+  }
+
+  /**
+   * Detaches from the shell (Disconnect): polling stops, the output of running pipelines waits on the
+   * server, every connection is closed. Resolves once the pool is Disconnected.
+   */
+  async disconnect(): Promise<void> {
+    this.#checkUsable();
+    this.#pool.disconnect();
+    const disconnected = this.#reach('Disconnected');
+    this.#pump.pump();
+    await disconnected;
+    this.#pump.stop();
+    this.#lanes.close();
+  }
+
+  /**
+   * Attaches again from this same client (Reconnect under the same SessionId) over new connections and
+   * resumes receiving for the pool and its running pipelines. A refusal fails the session.
+   */
+  async reconnect(): Promise<void> {
+    this.#checkUsable();
+    this.#pool.reconnect();
+    const reconnected = this.#reach('Opened');
+    this.#lanes = openLanes(this.#options, MAX_CONNECTIONS);
+    this.#pump = this.#newPump();
+    this.#pump.pump();
+    await reconnected;
+  }
+
+  #checkUsable(): void {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.#closing !== undefined) throw new UsageError('the session is closing');
-    const pipeline = this.#pool.createPipeline(spec, this.#newId());
+  }
+
+  #newPump(): RequestPump {
+    return new RequestPump(this.#lanes, this.#shell, {
+      progressed: () => this.#dispatchEvents(),
+      failed: (error) => this.#fail(error),
+    });
+  }
+
+  /** Resolves when the pool reaches `state`, rejects when the session fails first. Call after the pool's action. */
+  #reach(state: RunspacePoolState): Promise<void> {
+    return new Promise((resolve, reject) => (this.#awaited = { state, resolve, reject }));
+  }
+
+  #track(pipeline: Pipeline, handlers: PipelineHandlers, start: (pipeline: Pipeline) => void): RemotePipeline {
     const remote = new RemotePipeline(pipeline, handlers, {
       pause: () => this.#shell.pause(pipeline.id),
       resume: () => {
@@ -161,7 +256,7 @@ export class PowerShellSession {
       pump: () => this.#pump.pump(),
     });
     this.#pipelines.set(pipeline.id, remote);
-    pipeline.invoke();
+    start(pipeline);
     this.#pump.pump();
     return remote;
   }
@@ -181,7 +276,10 @@ export class PowerShellSession {
     return this.#pool.revealSecureString(value);
   }
 
-  /** Closes the pool (stopping its pipelines), deletes the shell, closes every connection. Never rejects. */
+  /**
+   * Closes the pool (stopping its pipelines), deletes the shell, closes every connection. Never rejects.
+   * A disconnected session only lets go locally: its shell stays on the server for a later `connect()`.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#shutDown();
     return this.#closing;
@@ -211,8 +309,13 @@ export class PowerShellSession {
   #dispatch(event: RunspacePoolEvent): void {
     switch (event.type) {
       case 'stateChanged':
-        if (event.state === 'Opened') this.#settleOpen?.resolve();
-        else if (event.state === 'Broken' || (event.state === 'Closed' && event.previous === 'Opening')) {
+        if (event.state === this.#awaited?.state) {
+          this.#awaited.resolve();
+          this.#awaited = undefined;
+        } else if (
+          event.state === 'Broken' ||
+          (event.state === 'Closed' && (event.previous === 'Opening' || event.previous === 'Connecting'))
+        ) {
           this.#fail(new RunspacePoolBrokenError(event.error));
         }
         return;
@@ -250,7 +353,8 @@ export class PowerShellSession {
   #release(error: Error): void {
     this.#pump.stop();
     this.#lanes.close();
-    this.#settleOpen?.reject(error);
+    this.#awaited?.reject(error);
+    this.#awaited = undefined;
     this.#shellClosed?.();
     for (const pipeline of this.#pipelines.values()) pipeline.failed(error);
     this.#pipelines.clear();

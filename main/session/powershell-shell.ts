@@ -5,9 +5,12 @@ import {
   OptionName,
   SignalCode,
   buildCommand,
+  buildConnect,
   buildCreate,
   buildDelete,
+  buildDisconnect,
   buildReceive,
+  buildReconnect,
   buildSend,
   buildSignal,
   isOperationTimeout,
@@ -26,12 +29,16 @@ import {
 /**
  * A PSRP runspace pool carried over WS-Management (PROTOCOL.md §1.8, MS-PSRP 3.1.5.3), sans IO: turns what
  * the pool has to send into Create (creationXml), Command (CREATE_PIPELINE in the arguments), Send, Signal
- * (stop, release) and Delete requests, decides when to Receive (the pool while it is live; each started
- * pipeline until its command is Done, unless paused), and feeds received fragments back to the pool.
+ * (stop, release), Delete, Disconnect, Reconnect and Connect (connectXml; CommandId for a pipeline)
+ * requests, decides when to Receive (the pool while it is live; each started pipeline until its command is
+ * Done, unless paused), and feeds received fragments back to the pool.
  *
- * Invariant: at most one request other than Receive is outstanding, and they go in the order the pool
+ * Invariants: at most one request other than Receive is outstanding, and they go in the order the pool
  * queued them — fragments of one message must arrive in order, a pipeline's Sends after its Command, and
- * Delete after everything before it. Receives run beside it, one per pool or pipeline.
+ * Delete after everything before it. Receives run beside it, one per pool or pipeline, and only while this
+ * client is attached to the shell (after Create, Connect or Reconnect answered, until Disconnect is sent).
+ * The pool learns it is disconnected only once every Receive in flight at the Disconnect has come back, so
+ * output the server released before it disconnected is delivered first; the server keeps the rest.
  */
 
 const DEFAULT_CONFIGURATION = 'Microsoft.PowerShell';
@@ -62,6 +69,8 @@ export interface PowerShellShellOptions {
   readonly configurationName?: string;
   /** The shell's IdleTimeOut; the server's default when absent. */
   readonly idleTimeoutMs?: number;
+  /** A disconnected shell this new client connects to (`pool.connect()`); absent: the pool's shell is created. */
+  readonly existingShellId?: string;
 }
 
 interface Outstanding {
@@ -83,6 +92,9 @@ export class PowerShellShell {
   readonly #receiving = new Set<string | undefined>();
   readonly #paused = new Set<string>();
   #target: ResourceTarget | undefined;
+  #attached = false;
+  /** DisconnectResponse arrived; the pool is told once the cut-short Receives are back. */
+  #disconnectAnswered = false;
   #controlInFlight = false;
   #ended = false;
 
@@ -90,6 +102,9 @@ export class PowerShellShell {
     this.#pool = options.pool;
     this.#options = options;
     this.#resourceUri = powerShellResourceUri(options.configurationName ?? DEFAULT_CONFIGURATION);
+    if (options.existingShellId !== undefined) {
+      this.#target = { resourceUri: this.#resourceUri, selectors: shellSelectors(options.existingShellId) };
+    }
   }
 
   get shellId(): string | undefined {
@@ -131,11 +146,16 @@ export class PowerShellShell {
       this.#controlInFlight = false;
       this.#onControl(request, response, outstanding);
     }
+    if (this.#disconnectAnswered && this.#outstanding.size === 0) {
+      this.#disconnectAnswered = false;
+      this.#pool.transportDisconnected();
+    }
   }
 
   #issue(request: AnyWSManRequest, pipelineId: string | undefined, item: PoolOutgoing | undefined): AnyWSManRequest {
     this.#outstanding.set(request.messageId, { request, pipelineId, item });
     if (request.operation !== 'Receive') this.#controlInFlight = true;
+    if (request.operation === 'Disconnect') this.#attached = false;
     return request;
   }
 
@@ -145,7 +165,7 @@ export class PowerShellShell {
    * pipeline. One Receive each at a time.
    */
   #nextReceive(): { readonly pipelineId: string | undefined } | undefined {
-    if (this.#target === undefined) return undefined;
+    if (!this.#attached) return undefined;
     const poolState = this.#pool.state;
     if (!LIVE_POOL_STATES.has(poolState)) return undefined;
     if (!this.#receiving.has(undefined)) return { pipelineId: undefined };
@@ -188,7 +208,11 @@ export class PowerShellShell {
           case 'send':
             return sendRequest(context, messageId, this.#requireTarget(), item.stream, item.pipelineId, item.bytes);
           case 'connect':
-            throw new UsageError('connecting to a disconnected runspace pool is not supported by this session yet');
+            return buildConnect(context, messageId, {
+              ...this.#requireTarget(),
+              payload: powerShellPayload('connectXml', item.bytes),
+              options: [PROTOCOL_VERSION_OPTION],
+            });
         }
         break;
       }
@@ -202,9 +226,11 @@ export class PowerShellShell {
       case 'closePool':
         return buildDelete(context, messageId, this.#requireTarget());
       case 'connectPipeline':
+        return buildConnect(context, messageId, { ...this.#requireTarget(), commandId: item.pipelineId.toUpperCase() });
       case 'disconnectPool':
+        return buildDisconnect(context, messageId, this.#requireTarget());
       case 'reconnectPool':
-        throw new UsageError(`${item.kind} is not supported by this session yet`);
+        return buildReconnect(context, messageId, this.#requireTarget());
     }
   }
 
@@ -213,9 +239,22 @@ export class PowerShellShell {
       const outcome = outcomeOf(request, response);
       if (outcome.ok) {
         this.#target = { resourceUri: this.#resourceUri, selectors: outcome.result.selectors };
+        this.#attached = true;
       } else {
         this.#fault(undefined, request.operation, outcome.fault);
         this.#shellGone();
+      }
+      return;
+    }
+    if (request.operation === 'Connect' && outstanding.pipelineId === undefined) {
+      const outcome = outcomeOf(request, response);
+      if (outcome.ok) {
+        this.#attached = true;
+        // SESSION_CAPABILITY and RUNSPACEPOOL_INIT_DATA; RUNSPACEPOOL_STATE follows on the pool's Receive.
+        if (outcome.result.payload !== undefined) this.#pool.receive(outcome.result.payload);
+      } else {
+        this.#fault(undefined, request.operation, outcome.fault);
+        this.#ended = true;
       }
       return;
     }
@@ -232,8 +271,18 @@ export class PowerShellShell {
       }
       return;
     }
-    if (request.operation === 'Command' && outstanding.pipelineId !== undefined) {
-      this.#receivable.add(outstanding.pipelineId);
+    switch (request.operation) {
+      case 'Command':
+      case 'Connect':
+        if (outstanding.pipelineId !== undefined) this.#receivable.add(outstanding.pipelineId);
+        return;
+      case 'Disconnect':
+        this.#disconnectAnswered = true;
+        return;
+      case 'Reconnect':
+        this.#attached = true;
+        this.#pool.transportReconnected();
+        return;
     }
   }
 
@@ -241,7 +290,8 @@ export class PowerShellShell {
     if (request.operation !== 'Receive') return;
     const outcome = outcomeOf(request, response);
     if (!outcome.ok) {
-      if (isOperationTimeout(outcome.fault)) return;
+      // A Receive the server cut short because this client disconnected is asked again after reconnecting.
+      if (isOperationTimeout(outcome.fault) || this.#disconnecting) return;
       if (pipelineId !== undefined) this.#receivable.delete(pipelineId);
       // A Receive the server cut short while the pool closes is of no interest.
       if (this.#pool.state !== 'Closing' && this.#pool.state !== 'Closed') {
@@ -260,6 +310,11 @@ export class PowerShellShell {
       if (stream.name === 'stdout' && stream.data.length > 0) this.#pool.receive(stream.data, pipelineId);
     }
     if (pipelineId !== undefined && result.commandState?.state === 'Done') this.#receivable.delete(pipelineId);
+  }
+
+  get #disconnecting(): boolean {
+    const state = this.#pool.state;
+    return state === 'Disconnecting' || state === 'Disconnected';
   }
 
   #fault(pipelineId: string | undefined, operation: WSManOperation, fault: WSManFault): void {

@@ -13,7 +13,7 @@ export interface SessionConnectionOptions {
   readonly locale?: string;
   /** Most connections open at once. */
   readonly maxConnections?: number;
-  /** GUIDs for MessageIDs and the SessionId; randomUUID by default. */
+  /** GUIDs for MessageIDs, OperationIDs and the SessionId; randomUUID by default. */
   readonly newId?: () => string;
   /** The transport seam for unit tests; a WinRMTransport by default. */
   readonly openTransport?: TransportOpener;
@@ -27,11 +27,7 @@ export function connectSession(
   defaultMaxConnections: number,
 ): { lanes: TransportLanes; context: WSManContext; newId: () => string } {
   const newId = options.newId ?? randomUUID;
-  const lanes = new TransportLanes({
-    transport: options.transport,
-    maxLanes: options.maxConnections ?? defaultMaxConnections,
-    open: options.openTransport,
-  });
+  const lanes = openLanes(options, defaultMaxConnections);
   const context: WSManContext = {
     to: lanes.endpoint,
     sessionId: newId(),
@@ -40,4 +36,14 @@ export function connectSession(
     locale: options.locale,
   };
   return { lanes, context, newId };
+}
+
+/** A fresh set of connections to the session's host (a reconnecting session opens new ones). */
+export function openLanes(options: SessionConnectionOptions, defaultMaxConnections: number): TransportLanes {
+  return new TransportLanes({
+    transport: options.transport,
+    maxLanes: options.maxConnections ?? defaultMaxConnections,
+    open: options.openTransport,
+    newId: options.newId ?? randomUUID,
+  });
 }

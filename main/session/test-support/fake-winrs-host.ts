@@ -164,7 +164,8 @@ function response(relatesTo: string, action: string, body: string): string {
   );
 }
 
-function fault(relatesTo: string, code: number, message: string): string {
+/** A WS-Management fault answering the request whose MessageID is `relatesTo` (with its `uuid:` prefix). */
+export function fault(relatesTo: string, code: number, message: string): string {
   return response(
     relatesTo,
     'http://schemas.dmtf.org/wbem/wsman/1/wsman/fault',
