@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { primitive, type PSValue } from '../../core/psrp/clixml';
 import { scriptPipeline, textOf } from '../../core/psrp/session';
@@ -100,17 +102,23 @@ function mixedText(length: number): string {
 }
 
 describe('PowerShell sessions under load', () => {
-  it('starts 20 pipelines at once on one pool, each with its own long poll, and every one completes', async () => {
-    // PowerShellSessionOptions has no maxRunspaces yet, so the pool has one runspace and the server runs
-    // the pipelines one after another; what is checked here is the client side of concurrency.
+  it('runs 20 pipelines at once on a pool of 20 runspaces, each in its own runspace, with its own long poll', async () => {
     const recorder = recordingTransport();
-    const session = await open({ maxConnections: 21, openTransport: recorder.openTransport });
+    const session = await open({ maxConnections: 21, openTransport: recorder.openTransport, maxRunspaces: 20 });
     const outputs: string[][] = Array.from({ length: 20 }, () => []);
+    const barrier = mkdtempSync(path.join(os.tmpdir(), 'winrm-desk-barrier-'));
     let commandsBeforeFirstEnd = 0;
     const finished = await Promise.all(
       outputs.map((output, index) => {
-        const script = 'param($n) Start-Sleep -Milliseconds 500; "pipeline $n"; $PID';
-        const pipeline = session.invoke(scriptPipeline(script, { arguments: [{ value: primitive('Int32', index) }] }), {
+        // A barrier: each pipeline marks its arrival, then waits until all 20 have arrived, so all 20 must be
+        // running at the same time (in 20 runspaces) for them to finish before the 30 s deadline.
+        const script =
+          'param($n, $barrier) New-Item -ItemType File -Path (Join-Path $barrier $n) | Out-Null; ' +
+          '$deadline = (Get-Date).AddSeconds(30); ' +
+          'while (@(Get-ChildItem $barrier).Count -lt 20 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }; ' +
+          '"pipeline $n"; $PID; [runspace]::DefaultRunspace.InstanceId';
+        const args = [{ value: primitive('Int32', index) }, { value: primitive('String', barrier) }];
+        const pipeline = session.invoke(scriptPipeline(script, { arguments: args }), {
           onOutput: (value) => output.push(textOf(value)),
         });
         return pipeline.finished.then((result) => {
@@ -122,8 +130,10 @@ describe('PowerShell sessions under load', () => {
     expect(finished.every((result) => result.state === 'Completed' && !result.hadErrors)).toBe(true);
     expect(outputs.map((output) => output[0])).toEqual(outputs.map((_, index) => `pipeline ${index}`));
     expect(new Set(outputs.map((output) => output[1])).size).toBe(1); // one pool, one server process
+    expect(new Set(outputs.map((output) => output[2])).size).toBe(20); // twenty runspaces
     expect(commandsBeforeFirstEnd).toBe(20); // all were created on the server before any ended
     expect(session.connections).toBeGreaterThan(3); // Receives long-polled side by side
+    rmSync(barrier, { recursive: true, force: true });
   });
 
   it('receives 100 MiB of output with flow control in bounded client memory', async () => {

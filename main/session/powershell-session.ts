@@ -35,6 +35,9 @@ export interface PowerShellSessionOptions extends SessionConnectionOptions {
   readonly host?: HostInfo;
   /** Host calls of the pool itself (rare); unanswered ones are declined. */
   readonly onPoolHostCall?: (call: HostCall) => void;
+  /** Runspaces the pool keeps open (default 1) and may open (default 1): pipelines beyond the maximum queue on the server. */
+  readonly minRunspaces?: number;
+  readonly maxRunspaces?: number;
 }
 
 export interface PowerShellConnectOptions extends PowerShellSessionOptions {
@@ -121,6 +124,8 @@ export class PowerShellSession {
     this.#pool = new RunspacePool({
       runspacePoolId: existingShellId ?? newId(),
       host: options.host,
+      minRunspaces: options.minRunspaces,
+      maxRunspaces: options.maxRunspaces,
       maxEnvelopeSize: options.maxEnvelopeSize,
       // SecureStrings (Read-Host -AsSecureString, Get-Credential) need the session key; made only if used.
       exchangeKey: () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
