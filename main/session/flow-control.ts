@@ -4,7 +4,8 @@ import { UsageError } from '../../core/errors';
  * Ack-based flow control of one output (DESIGN.md §2.1): the consumer acknowledges what it has written
  * (xterm, a terminal, a file); above the high watermark of unacknowledged output the session stops issuing
  * Receive requests, so the server holds the rest, and it resumes once acknowledgements bring the backlog
- * down to the low watermark. Units are the consumer's (characters of text here).
+ * down to the low watermark. Units are the session's: characters of text for WinRS output, objects and
+ * records for a PowerShell pipeline.
  */
 export interface FlowControlOptions {
   readonly highWatermark: number;
