@@ -40,6 +40,16 @@ export interface RequestHeader {
   readonly messageId: string;
   readonly selectors?: readonly WSManSelector[];
   readonly options?: readonly WSManOption[];
+  /**
+   * A GUID naming the operation for Robust Connections (MS-WSMV 3.1.4.1.39): a supporting server remembers its
+   * response to it. Written as wsmv:OperationID with wsmv:SequenceId 1 (the request is the operation's only message).
+   */
+  readonly operationId?: string;
+  /**
+   * Marks the request as a retransmission of the one that carried the same operationId (OperationID with
+   * mustUnderstand="true"): the server answers with its remembered response instead of executing it again.
+   */
+  readonly retransmission?: boolean;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,12 +93,25 @@ function headerElements(context: WSManContext, header: RequestHeader): XmlElemen
   if (context.sessionId !== undefined) {
     elements.push(mustUnderstand(xmlElement(Namespace.wsmv, 'SessionId', { text: uuidUri(context.sessionId) }), false));
   }
+  elements.push(...operationElements(header));
   elements.push(xmlElement(Namespace.addressing, 'To', { text: context.to }));
   if (header.options !== undefined && header.options.length > 0) {
     elements.push(mustUnderstand(optionSet(header.options), true));
   }
   if (header.selectors !== undefined && header.selectors.length > 0) elements.push(selectorSet(header.selectors));
   return elements;
+}
+
+function operationElements(header: RequestHeader): XmlElement[] {
+  if (header.operationId === undefined) {
+    if (header.retransmission === true) throw new UsageError('a retransmission needs the OperationID it repeats');
+    return [];
+  }
+  const retransmission = header.retransmission === true;
+  return [
+    mustUnderstand(xmlElement(Namespace.wsmv, 'OperationID', { text: uuidUri(header.operationId) }), retransmission),
+    mustUnderstand(xmlElement(Namespace.wsmv, 'SequenceId', { text: '1' }), false),
+  ];
 }
 
 function mustUnderstand(element: XmlElement, value: boolean): XmlElement {

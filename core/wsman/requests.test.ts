@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors';
 import { parseDuration } from './duration';
-import type { WSManContext, WSManOption, WSManSelector } from './envelope';
+import { buildEnvelope, type WSManContext, type WSManOption, type WSManSelector } from './envelope';
 import { Namespace } from './namespaces';
 import {
   buildCommand,
@@ -230,6 +230,25 @@ describe('envelope header', () => {
     expect(xml).toContain('<wsman:Locale s:mustUnderstand="false" xml:lang="de-DE"/>');
     expect(xml).toContain('<wsmv:DataLocale s:mustUnderstand="false" xml:lang="fr-FR"/>');
     expect(xml).toContain('<wsman:OperationTimeout>PT7.500S</wsman:OperationTimeout>');
+  });
+
+  it('names a Robust Connections operation on request: OperationID and SequenceId 1, mustUnderstand on retransmission', () => {
+    const receive = buildReceive(context, messageId, { ...target, desiredStreams: ['stdout'], commandId: messageId });
+    const operationId = 'c0ffee00-1111-4222-8333-444455556666';
+    const operationHeader = (mustUnderstand: boolean) =>
+      `<wsmv:SessionId s:mustUnderstand="false">uuid:A635D444-7E75-4E46-9A68-2FFF53AF45CA</wsmv:SessionId>` +
+      `<wsmv:OperationID s:mustUnderstand="${mustUnderstand}">uuid:C0FFEE00-1111-4222-8333-444455556666</wsmv:OperationID>` +
+      '<wsmv:SequenceId s:mustUnderstand="false">1</wsmv:SequenceId><wsa:To>';
+    const first = new TextDecoder().decode(receive.withOperationId(operationId, false));
+    const again = new TextDecoder().decode(receive.withOperationId(operationId, true));
+    expect(decode(receive)).not.toContain('OperationID');
+    expect(first).toContain(operationHeader(false));
+    expect(again).toBe(first.replace(operationHeader(false), operationHeader(true)));
+    // Everything else is the request as built, MessageID included.
+    expect(first.replace(/<wsmv:OperationID.*<\/wsmv:SequenceId>/, '')).toBe(decode(receive));
+    expect(() => receive.withOperationId('not-a-guid', false)).toThrow(UsageError);
+    const header = { action: 'a', resourceUri: ResourceUri.cmd, messageId, retransmission: true };
+    expect(() => buildEnvelope(context, header)).toThrow(UsageError);
   });
 
   it('refuses ids that are not GUIDs and impossible sizes or timeouts', () => {

@@ -14,6 +14,12 @@ export interface WSManRequest<O extends WSManOperation = WSManOperation> {
   readonly operation: O;
   readonly messageId: string;
   readonly envelope: Uint8Array;
+  /**
+   * The same request (same MessageID) naming a Robust Connections operation (MS-WSMV 3.1.4.1.39): send it with
+   * `retransmission` false first; after a broken response, the same operationId with `retransmission` true asks a
+   * supporting server for the response it already produced instead of executing the request again.
+   */
+  withOperationId(operationId: string, retransmission: boolean): Uint8Array;
 }
 
 /** Any request, as a union discriminated by `operation` (a switch on it narrows the request type). */
@@ -312,7 +318,13 @@ function request<O extends WSManOperation>(
     selectors: target.selectors,
     options: target.options,
   };
-  return { operation, messageId, envelope: buildEnvelope(context, header, body) };
+  return {
+    operation,
+    messageId,
+    envelope: buildEnvelope(context, header, body),
+    withOperationId: (operationId, retransmission) =>
+      buildEnvelope(context, { ...header, operationId, retransmission }, body),
+  };
 }
 
 function shellElement(localName: string, text: string): XmlElement {

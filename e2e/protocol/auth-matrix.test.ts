@@ -218,11 +218,9 @@ describe.each(
     expect(run.contexts.length).toBeGreaterThan(run.transports.length);
   });
 
-  // Known gap, hence `it.fails`: the lab cuts a Receive response that carries output and has already dequeued
-  // it; the lane replays the Receive (idempotent) and the cut output is gone (one line lost here). Recovering it
-  // needs MS-WSMV §3.1.4.1.39 robust connections (wsmv:OperationID, retransmission with mustUnderstand=true, a
-  // server-side cache of the last response) in core/wsman, main/session and the lab. Flip to `it` once done.
-  it.fails('survives a connection dropped mid-output: every line exactly once, in order', async () => {
+  // The lab cuts a Receive response that carries output it has already dequeued; the lane's replay is a Robust
+  // Connections retransmission (MS-WSMV 3.1.4.1.39), so the lab answers it with the lost response again.
+  it('survives a connection dropped mid-output: every line exactly once, in order', async () => {
     const run = await runWithFaultAt(300, () => admin('POST', '/faults', { kind: 'drop' }));
     expect(run.result.state).toBe('Completed');
     expect(run.lines).toEqual(expectedLines);

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../core/errors';
-import { ResourceUri, buildGet, buildReceive, buildSignal, type AnyWSManRequest } from '../../core/wsman';
+import { ResourceUri, buildGet, buildReceive, buildSignal, uuidUri, type AnyWSManRequest } from '../../core/wsman';
 import {
   DEFAULT_TIMEOUTS,
   HttpHeaders,
+  type PostOptions,
   StaticTrustStore,
   StoreTrustPolicy,
   basicMechanism,
@@ -21,20 +22,28 @@ const receive = () => buildReceive(context, randomUUID(), { ...target, desiredSt
 const signal = () => buildSignal(context, randomUUID(), { ...target, commandId: 'C', code: 'ctrl_c' });
 const get = () => buildGet(context, randomUUID(), { resourceUri: ResourceUri.config });
 
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+
 /** A transport whose posts stay pending until the test answers them. */
 class HeldTransport implements PostingTransport {
   readonly endpoint = 'https://h:5986/wsman';
   readonly timeouts = DEFAULT_TIMEOUTS;
-  readonly pending: { envelope: Uint8Array; idempotent: boolean; answer: () => void }[] = [];
+  readonly pending: {
+    envelope: Uint8Array;
+    idempotent: boolean;
+    retransmission: Uint8Array | undefined;
+    answer: () => void;
+  }[] = [];
   closed = false;
 
   constructor(readonly options: WinRMTransportOptions) {}
 
-  post(envelope: Uint8Array, options: { idempotent?: boolean } = {}): Promise<WinRMResponse> {
+  post(envelope: Uint8Array, options: PostOptions = {}): Promise<WinRMResponse> {
     return new Promise((resolve) => {
       const entry = {
         envelope,
         idempotent: options.idempotent === true,
+        retransmission: options.retransmission,
         answer: () => {
           this.pending.splice(this.pending.indexOf(entry), 1);
           resolve({ status: 200, headers: new HttpHeaders([]), body: envelope, encrypted: false });
@@ -49,7 +58,7 @@ class HeldTransport implements PostingTransport {
   }
 }
 
-function lanes(maxLanes?: number, transport: Partial<WinRMTransportOptions> = {}) {
+function lanes(maxLanes?: number, transport: Partial<WinRMTransportOptions> = {}, newId: () => string = randomUUID) {
   const opened: HeldTransport[] = [];
   const options: WinRMTransportOptions = {
     endpoint: 'https://h:5986/wsman',
@@ -59,6 +68,7 @@ function lanes(maxLanes?: number, transport: Partial<WinRMTransportOptions> = {}
   const created = new TransportLanes({
     transport: options,
     maxLanes,
+    newId,
     open: (settings) => {
       const held = new HeldTransport(settings);
       opened.push(held);
@@ -66,7 +76,7 @@ function lanes(maxLanes?: number, transport: Partial<WinRMTransportOptions> = {}
     },
   });
   const where = (request: AnyWSManRequest) =>
-    opened.findIndex((held) => held.pending.some((entry) => entry.envelope === request.envelope));
+    opened.findIndex((held) => held.pending.some((entry) => text(entry.envelope).includes(uuidUri(request.messageId))));
   return { lanes: created, opened, where };
 }
 
@@ -77,7 +87,7 @@ describe('TransportLanes', () => {
     for (const request of [get(), receive(), signal()]) {
       const answer = session.post(request);
       opened[0]!.pending[0]!.answer();
-      expect(await answer).toBe(request.envelope);
+      expect(text(await answer)).toContain(uuidUri(request.messageId));
     }
     expect(session.opened).toBe(1);
   });
@@ -106,6 +116,29 @@ describe('TransportLanes', () => {
     const { lanes: session, opened } = lanes(3);
     for (const request of [receive(), get(), signal()]) void session.post(request);
     expect(opened.flatMap((held) => held.pending.map((entry) => entry.idempotent))).toEqual([true, true, false]);
+  });
+
+  it('gives each Receive its own OperationID, and marks the replay of the same one as a retransmission', () => {
+    const ids = ['0a0a0a0a-0000-4000-8000-000000000001', '0a0a0a0a-0000-4000-8000-000000000002'];
+    const { lanes: session, opened } = lanes(1, {}, () => ids.shift()!);
+    const polls = [receive(), receive()];
+    for (const poll of polls) void session.post(poll);
+    void session.post(signal());
+    const [first, second, other] = opened[0]!.pending;
+    const operationId = (entry: { envelope: Uint8Array } | undefined) =>
+      /<wsmv:OperationID s:mustUnderstand="(\w+)">uuid:([\w-]+)</
+        .exec(text(entry?.envelope ?? new Uint8Array()))
+        ?.slice(1);
+    expect(operationId(first)).toEqual(['false', '0A0A0A0A-0000-4000-8000-000000000001']);
+    expect(operationId(second)).toEqual(['false', '0A0A0A0A-0000-4000-8000-000000000002']);
+    expect(operationId({ envelope: first!.retransmission! })).toEqual(['true', '0A0A0A0A-0000-4000-8000-000000000001']);
+    // The retransmission is the same request: same MessageID, only the OperationID's mustUnderstand differs.
+    expect(
+      text(first!.retransmission!).replace('mustUnderstand="true">uuid:0A0A', 'mustUnderstand="false">uuid:0A0A'),
+    ).toBe(text(first!.envelope));
+    expect(text(first!.envelope)).toContain(uuidUri(polls[0]!.messageId));
+    expect(other!.retransmission).toBeUndefined();
+    expect(text(other!.envelope)).not.toContain('OperationID');
   });
 
   it('closes every connection and refuses later requests', async () => {

@@ -27,6 +27,8 @@ export interface TransportLanesOptions {
   readonly maxLanes?: number;
   /** Default: a WinRMTransport. */
   readonly open?: TransportOpener;
+  /** GUIDs for the OperationIDs of Receive requests (the session's id source). */
+  readonly newId: () => string;
 }
 
 interface Lane {
@@ -46,6 +48,7 @@ export class TransportLanes {
   readonly #options: WinRMTransportOptions;
   readonly #maxLanes: number;
   readonly #open: TransportOpener;
+  readonly #newId: () => string;
   readonly #lanes: Lane[] = [];
   #opened = 0;
   #closed = false;
@@ -55,6 +58,7 @@ export class TransportLanes {
     if (!Number.isInteger(this.#maxLanes) || this.#maxLanes < 1) throw new UsageError('maxLanes must be at least 1');
     this.#options = { ...options.transport, tls: options.transport.tls && shareTrustAnswers(options.transport.tls) };
     this.#open = options.open ?? ((transportOptions) => new WinRMTransport(transportOptions));
+    this.#newId = options.newId;
     // The first connection's settings are checked now (endpoint, timeouts, encryption policy), not at the first post.
     const first = this.#newLane();
     this.#lanes.push(first);
@@ -72,8 +76,9 @@ export class TransportLanes {
 
   /**
    * Posts a request and returns the response body, a SOAP fault's included (the machines read faults).
-   * Receive may be sent twice when its connection breaks: it asks for output and changes nothing, but
-   * output the server had put in a lost response is gone (Windows' Robust Connections would resend it).
+   * Receive may be sent twice when its connection breaks: it carries a fresh Robust Connections OperationID
+   * (MS-WSMV 3.1.4.1.39), and its replay is marked as a retransmission of it, so a server that had already
+   * dequeued output into the lost response sends that response again rather than new output.
    */
   async post(request: AnyWSManRequest): Promise<Uint8Array> {
     if (this.#closed) throw new UsageError('the session is closed');
@@ -82,13 +87,24 @@ export class TransportLanes {
     lane.inFlight++;
     if (receive) lane.receivesInFlight++;
     try {
-      const idempotent = receive || request.operation === 'Get' || request.operation === 'Enumerate';
-      const response = await lane.transport.post(request.envelope, { idempotent });
+      const response = receive
+        ? await this.#postReceive(lane, request)
+        : await lane.transport.post(request.envelope, {
+            idempotent: request.operation === 'Get' || request.operation === 'Enumerate',
+          });
       return response.body;
     } finally {
       lane.inFlight--;
       if (receive) lane.receivesInFlight--;
     }
+  }
+
+  #postReceive(lane: Lane, request: AnyWSManRequest): Promise<WinRMResponse> {
+    const operationId = this.#newId();
+    return lane.transport.post(request.withOperationId(operationId, false), {
+      idempotent: true,
+      retransmission: request.withOperationId(operationId, true),
+    });
   }
 
   /** Closes every connection; requests in flight fail, later ones are refused. */

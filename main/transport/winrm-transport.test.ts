@@ -392,6 +392,20 @@ describe('WinRMTransport over HTTP with a connection-bound mechanism', () => {
     expect(transport.stats.replays).toBe(1);
   });
 
+  it('replays the retransmission form of a request instead of the original when one is given', async () => {
+    const { server, transport } = await setUp();
+    await post(transport, 'warm-up');
+    server.behaviours.push('drop');
+    const options = { idempotent: true, retransmission: Buffer.from('receive again') };
+    const response = await transport.post(Buffer.from('receive'), options);
+    expect(text(response.body)).toBe('<s:Envelope>echo receive again</s:Envelope>');
+    expect(transport.stats.replays).toBe(1);
+    // Without a broken response the original is what the server sees.
+    expect(text((await transport.post(Buffer.from('receive'), options)).body)).toBe(
+      '<s:Envelope>echo receive</s:Envelope>',
+    );
+  });
+
   it('does not replay a non-idempotent request when the connection drops mid-response', async () => {
     const { server, transport } = await setUp();
     server.behaviours.push('drop');

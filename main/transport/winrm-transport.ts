@@ -70,6 +70,11 @@ export interface PostOptions {
    * such requests are replayed when the connection breaks after they were sent.
    */
   readonly idempotent?: boolean;
+  /**
+   * What an idempotent request's replay after a broken response sends instead of the original: the request marked
+   * as a retransmission (MS-WSMV 3.1.4.1.39), so that a server which already answered resends that answer.
+   */
+  readonly retransmission?: Uint8Array;
 }
 
 export interface WinRMResponse {
@@ -181,7 +186,7 @@ export class WinRMTransport {
 
   /** Sends one SOAP envelope and returns the server's answer (200, or a 500 SOAP fault). */
   post(envelope: Uint8Array, options: PostOptions = {}): Promise<WinRMResponse> {
-    const result = this.#queue.then(() => this.#post(envelope, options.idempotent === true));
+    const result = this.#queue.then(() => this.#post(envelope, options));
     this.#queue = result.catch(() => undefined);
     return result;
   }
@@ -192,7 +197,9 @@ export class WinRMTransport {
     this.#dropSession();
   }
 
-  async #post(envelope: Uint8Array, idempotent: boolean): Promise<WinRMResponse> {
+  async #post(original: Uint8Array, options: PostOptions): Promise<WinRMResponse> {
+    const idempotent = options.idempotent === true;
+    let envelope = original;
     let replayed = false;
     for (let reconnects = 0; ;) {
       if (this.#closed) throw new UsageError('the transport is closed');
@@ -215,6 +222,7 @@ export class WinRMTransport {
         if (idempotent && !replayed) {
           replayed = true;
           this.#stats.replays++;
+          envelope = options.retransmission ?? original;
           continue;
         }
         throw new ConnectionLostError(

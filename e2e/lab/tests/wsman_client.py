@@ -74,6 +74,8 @@ class Envelope:
     max_envelope: int = 512000
     session_id: str = ""
     message_id: str = field(default_factory=lambda: f"uuid:{str(uuid.uuid4()).upper()}")
+    operation_id: str = ""  # a Robust Connections wsmv:OperationID (uuid:…), sent when given
+    retransmission: bool = False  # marks the OperationID mustUnderstand="true"
 
     def render(self, to: str) -> bytes:
         must_comply = ' MustComply="true"'
@@ -90,6 +92,11 @@ class Envelope:
             f'<a:ReplyTo><a:Address s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>'
             f'<w:ResourceURI s:mustUnderstand="true">{self.resource}</w:ResourceURI>'
             + (f'<p:SessionId s:mustUnderstand="false">{self.session_id}</p:SessionId>' if self.session_id else "")
+            + (
+                f'<p:OperationID s:mustUnderstand="{str(self.retransmission).lower()}">{self.operation_id}</p:OperationID>'
+                if self.operation_id
+                else ""
+            )
             + f"<a:To>{to}</a:To>"
             + (f'<w:OptionSet s:mustUnderstand="true">{options}</w:OptionSet>' if options else "")
             + (f"<w:SelectorSet>{selectors}</w:SelectorSet>" if selectors else "")

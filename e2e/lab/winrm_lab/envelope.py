@@ -114,6 +114,10 @@ class WsmanRequest:
     session_id: Optional[str]
     operation_timeout_s: Optional[float]
     max_envelope_size: Optional[int]
+    # Robust Connections (MS-WSMV 3.1.4.1.39): the client's wsmv:OperationID, and whether it marked the request as a
+    # retransmission of the one that carried the same id (mustUnderstand="true").
+    operation_id: Optional[str] = None
+    retransmission: bool = False
     selectors: dict[str, str] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
     body: ET.Element = field(default_factory=lambda: ET.Element(f"{{{NS_SOAP}}}Body"))
@@ -185,6 +189,10 @@ def parse_request(soap: bytes) -> WsmanRequest:
         max_envelope_size=None,
         body=body,
     )
+    operation = header.find(q(NS_WSMV, "OperationID"))
+    if operation is not None:
+        request.operation_id = (operation.text or "").strip()
+        request.retransmission = _is_true(operation.get(q(NS_SOAP, "mustUnderstand")))
     timeout = text_of(NS_WSMAN, "OperationTimeout")
     if timeout is not None:
         try:
@@ -217,12 +225,19 @@ def attribute(value: str) -> str:
     return quoteattr(value)
 
 
-def response(action: str, relates_to: str, body: str) -> bytes:
-    """A response envelope (Windows' header order: Action, MessageID, To, RelatesTo)."""
+def response(action: str, relates_to: str, body: str, operation_id: Optional[str] = None) -> bytes:
+    """A response envelope (Windows' header order: Action, MessageID, To, RelatesTo), with the request's OperationID
+    and SequenceId 1 (its only response message) when the service answers it as a Robust Connections operation."""
+    operation = (
+        f'<p:OperationID s:mustUnderstand="false">{text(operation_id)}</p:OperationID>'
+        '<p:SequenceId s:mustUnderstand="false">1</p:SequenceId>'
+        if operation_id
+        else ""
+    )
     return (
         f'<s:Envelope xml:lang="en-US" {_RESPONSE_NAMESPACES}><s:Header>'
         f"<a:Action>{text(action)}</a:Action><a:MessageID>{new_message_id()}</a:MessageID>"
-        f"<a:To>{ANONYMOUS}</a:To><a:RelatesTo>{text(relates_to)}</a:RelatesTo>"
+        f"<a:To>{ANONYMOUS}</a:To><a:RelatesTo>{text(relates_to)}</a:RelatesTo>{operation}"
         f"</s:Header><s:Body>{body}</s:Body></s:Envelope>"
     ).encode("utf-8")
 

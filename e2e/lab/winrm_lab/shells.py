@@ -81,6 +81,9 @@ class Shell(ABC):
         self._active_operations = 0
         # Bumped by Disconnect so that a Receive waiting across it fails instead of returning to nobody.
         self._connection_epoch = 0
+        # Robust Connections: per CommandId (None: the shell itself), the OperationID of the last Receive that named
+        # one and the rsp:ReceiveResponse content it was answered with, to answer a retransmission of it again.
+        self._last_receives: dict[Optional[str], tuple[str, str]] = {}
 
     # ----- bookkeeping used by the service -----
     def begin_operation(self) -> None:
@@ -130,6 +133,16 @@ class Shell(ABC):
             self.state = "Connected"
             self.session_id = session_id
             self.changed.notify_all()
+
+    def remember_receive(self, command_id: Optional[str], operation_id: str, content: str) -> None:
+        with self.changed:
+            self._last_receives[command_id] = (operation_id, content)
+
+    def remembered_receive(self, command_id: Optional[str], operation_id: str) -> Optional[str]:
+        """The content the last Receive for `command_id` was answered with, if it carried `operation_id`."""
+        with self.changed:
+            remembered = self._last_receives.get(command_id)
+        return remembered[1] if remembered is not None and remembered[0] == operation_id else None
 
     # ----- description -----
     def process_id(self) -> Optional[int]:

@@ -308,7 +308,18 @@ class WsmanService:
         return env.response(SHELL_ACTIONS + "SendResponse", request.message_id, "<rsp:SendResponse/>")
 
     def _receive(self, request: WsmanRequest, caller: Caller) -> bytes:
+        """With a wsmv:OperationID the Receive is a Robust Connections operation (MS-WSMV 3.1.4.1.39): its answer
+        is remembered per shell and command, and a retransmission of the remembered OperationID gets that answer
+        again instead of new output (the first one may have been lost with its connection). A retransmission of
+        any other OperationID never produced an answer here, so it is executed like a new Receive."""
         shell = self._shell_for(request, caller)
+        desired = request.body_child(f"{q(NS_SHELL, 'Receive')}/{q(NS_SHELL, 'DesiredStream')}")
+        command_id = None if desired is None else (desired.get("CommandId") or "").upper() or None
+        operation_id = request.operation_id
+        if operation_id and request.retransmission:
+            remembered = shell.remembered_receive(command_id, operation_id)
+            if remembered is not None:
+                return env.response(SHELL_ACTIONS + "ReceiveResponse", request.message_id, remembered, operation_id)
         skeleton = len(env.response(SHELL_ACTIONS + "ReceiveResponse", request.message_id, "<rsp:ReceiveResponse></rsp:ReceiveResponse>"))
         available = self._envelope_limit(request) - skeleton - _RECEIVE_RESERVE
         stream_markup = len(stream_element("stdout", str(uuid.UUID(int=0)), b"", end=True))
@@ -317,7 +328,9 @@ class WsmanService:
         budget = OutputBudget(available, stream_markup)
         streams = self._on_shell(shell, lambda: shell.receive(request, budget, self._timeout(request)))
         body = f"<rsp:ReceiveResponse>{streams}</rsp:ReceiveResponse>"
-        return env.response(SHELL_ACTIONS + "ReceiveResponse", request.message_id, body)
+        if operation_id:
+            shell.remember_receive(command_id, operation_id, body)
+        return env.response(SHELL_ACTIONS + "ReceiveResponse", request.message_id, body, operation_id)
 
     def _signal(self, request: WsmanRequest, caller: Caller) -> bytes:
         shell = self._shell_for(request, caller)
