@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { AppServices, SessionService } from '../core/contract/app-contract';
+import type { AppServices } from '../core/contract/app-contract';
 import { appContract } from '../core/contract/app-contract';
 import type { ContractLogger } from '../core/contract/server';
 import type { BridgeOptions, RunningBridge } from './bridge/bridge-server';
@@ -14,7 +14,7 @@ import { SETTINGS_FILE_NAME, SettingsStore } from './services/settings-store';
 import { StorageServiceImpl } from './services/storage-service';
 import { StoreSlot } from './services/store-slot';
 import { TrustServiceImpl } from './services/trust-service';
-import { UnavailableSessionService } from './services/unavailable-session-service';
+import { SessionServiceImpl } from './services/session-service';
 import type { CredentialStore } from './stores/credential-store';
 import { KeyringCredentialStore } from './stores/credential-store';
 import { HOST_PROFILES_FILE_NAME, HostProfileStore } from './stores/host-profile-store';
@@ -30,8 +30,6 @@ export interface AppOptions {
   readonly dataDirectory?: string;
   /** Defaults to the OS keychain. */
   readonly credentialStore?: CredentialStore;
-  /** Defaults to the seam that says sessions are not available yet. */
-  readonly sessions?: SessionService;
   readonly logger?: ContractLogger;
   readonly now?: () => Date;
 }
@@ -41,6 +39,7 @@ export interface MainServices extends AppServices {
   readonly hosts: HostServiceImpl;
   readonly credentials: CredentialServiceImpl;
   readonly trust: TrustServiceImpl;
+  readonly sessions: SessionServiceImpl;
 }
 
 export interface ComposedApp {
@@ -72,12 +71,19 @@ export async function composeApp(options: AppOptions = {}): Promise<ComposedApp>
   );
   const credentials = new CredentialServiceImpl(hostSlot, options.credentialStore ?? new KeyringCredentialStore());
   const trust = new TrustServiceImpl(trustSlot, hostSlot, randomUUID);
+  const hosts = new HostServiceImpl(hostSlot, [credentials, trust], now);
   const services: MainServices = {
-    hosts: new HostServiceImpl(hostSlot, [credentials, trust], now),
+    hosts,
     credentials,
     trust,
     settings: new SettingsServiceImpl(settingsSlot),
-    sessions: options.sessions ?? new UnavailableSessionService(),
+    sessions: new SessionServiceImpl({
+      hosts,
+      credentials,
+      trust,
+      hostTrust: (host) => trustSlot.store.trustFor(host.id, host.groupId),
+      newId: randomUUID,
+    }),
     storage: new StorageServiceImpl({ hosts: hostSlot, trust: trustSlot, settings: settingsSlot }),
   };
   return {

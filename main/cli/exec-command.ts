@@ -3,7 +3,7 @@ import { NO_HOST } from '../../core/psrp/session';
 import { PowerShellSession, type PipelineResult } from '../session/powershell-session';
 import type { SessionConnectionOptions } from '../session/session-options';
 import { errorText, jsonText, PowerShellFormatter, STREAM_PREFIXES } from './powershell-format';
-import { pipelineForScript } from './script-pipeline';
+import { pipelineForScript } from '../session/script-pipeline';
 import { InterruptedError, OutputClosedError, type Terminal } from './terminal';
 
 /** Objects and records delivered but not yet written above which Receive pauses. */

@@ -1,11 +1,11 @@
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { isPrimitive, PSObject } from '../../core/psrp/clixml';
-import { hostWithUI, scriptPipeline, textOf, type PipelineSpec } from '../../core/psrp/session';
+import { hostWithUI, scriptPipeline } from '../../core/psrp/session';
+import { remotePrompt, tabExpansion, withOutDefault } from '../session/interactive-commands';
 import { PowerShellSession } from '../session/powershell-session';
 import type { SessionConnectionOptions } from '../session/session-options';
 import { errorText, STREAM_PREFIXES } from './powershell-format';
-import { pipelineForScript } from './script-pipeline';
+import { pipelineForScript } from '../session/script-pipeline';
 import { TerminalHost, type LineReader } from './terminal-host';
 import type { Terminal } from './terminal';
 
@@ -91,65 +91,11 @@ export async function runShell(
   }
 }
 
-/** Runs the line's statement(s) and then Out-Default, which formats and writes through the host UI. */
-function withOutDefault(spec: PipelineSpec): PipelineSpec {
-  return {
-    ...spec,
-    addToHistory: true,
-    statements: spec.statements.map((statement) => [
-      ...statement.map((command) => ({ ...command, mergeToOutput: ['error' as const] })),
-      { command: 'Out-Default' },
-    ]),
-  };
-}
-
-/** `[host]: PS C:\Users\alice> ` from the server's prompt function (PowerShell's default when it has none). */
-async function remotePrompt(session: PowerShellSession, hostLabel: string): Promise<string> {
-  let text = 'PS> ';
-  const pipeline = session.invoke(pipelineForScript('prompt'), {
-    onOutput: (value) => (text = textOf(value)),
-    onHostCall: (call) => (call.expectsAnswer ? session.declineHostCall(call) : undefined),
-  });
-  await pipeline.finished.catch(() => undefined);
-  return `[${hostLabel}]: ${text}`;
-}
-
-/** Completions from TabExpansion2 for the whole line, with the cursor at its end. */
+/** Completions for the whole line, with the cursor at its end, as readline wants them. */
 async function complete(session: PowerShellSession, line: string): Promise<[string[], string]> {
-  const matches: string[] = [];
-  let start = line.length;
-  const pipeline = session.invoke(
-    {
-      statements: [
-        [
-          {
-            command: 'TabExpansion2',
-            arguments: [
-              { name: 'inputScript', value: line },
-              { name: 'cursorColumn', value: line.length },
-            ],
-          },
-        ],
-      ],
-    },
-    {
-      onOutput: (value) => {
-        if (!(value instanceof PSObject)) return;
-        const index = value.property('ReplacementIndex');
-        if (isPrimitive(index) && typeof index.value === 'number') start = index.value;
-        const list = value.property('CompletionMatches');
-        const items =
-          list instanceof PSObject && list.value !== undefined && 'items' in list.value ? list.value.items : [];
-        for (const item of items) {
-          const text = item instanceof PSObject ? item.property('CompletionText') : undefined;
-          if (isPrimitive(text) && text.kind === 'String') matches.push(text.value);
-        }
-      },
-    },
-  );
-  await pipeline.finished;
-  const prefix = line.slice(0, start);
-  return [matches.map((match) => prefix + match), line];
+  const completion = await tabExpansion(session, line, line.length);
+  const prefix = line.slice(0, completion?.replacementIndex ?? line.length);
+  return [(completion?.matches ?? []).map((match) => prefix + match.completionText), line];
 }
 
 /** stdout that readline writes to, muted while a secret is typed (readline would echo it). */

@@ -9,6 +9,7 @@ import {
   type HostCall,
   type OutgoingValue,
 } from '../../core/psrp/session';
+import { choiceMenu, fieldKind, fieldPrompt, promptHeading } from '../session/host-prompts';
 import type { PowerShellSession } from '../session/powershell-session';
 
 /** How the host asks the user: a line of text, or a secret without echo. */
@@ -165,7 +166,7 @@ export class TerminalHost {
   }
 
   #heading(caption: string, message: string): void {
-    const text = [caption, message].filter((line) => line !== '').join('\n');
+    const text = promptHeading(caption, message);
     if (text !== '') this.write('stdout', `${text}\n`);
   }
 
@@ -185,28 +186,21 @@ export class TerminalHost {
   }
 
   async #field(field: FieldDescription): Promise<OutgoingValue> {
-    const label = `${field.label !== '' ? field.label : field.name}: `;
-    if (field.parameterTypeFullName === 'System.Security.SecureString') {
-      return new SecureText(await this.#askSecret(label));
+    switch (fieldKind(field)) {
+      case 'secret':
+        return new SecureText(await this.#askSecret(fieldPrompt(field)));
+      case 'credential':
+        return this.#credential('');
+      default:
+        return this.#ask(fieldPrompt(field));
     }
-    if (field.parameterTypeFullName === 'System.Management.Automation.PSCredential') return this.#credential('');
-    return this.#ask(label);
   }
 
-  /** `[Y] Yes  [N] No  (default is "Y"): ` — the hot key (after `&`), the label, or Enter for the default. */
   async #choice(choices: readonly { label: string }[], defaultChoice: number): Promise<number> {
-    const options = choices.map((choice, index) => {
-      const hotKey = /&(.)/.exec(choice.label)?.[1]?.toUpperCase() ?? String(index);
-      return { index, hotKey, label: choice.label.replace('&', '') };
-    });
-    const fallback = options[defaultChoice];
-    const menu = options.map((option) => `[${option.hotKey}] ${option.label}`).join('  ');
-    const prompt = `${menu}${fallback === undefined ? '' : `  (default is "${fallback.hotKey}")`}: `;
+    const menu = choiceMenu(choices, defaultChoice);
     for (;;) {
-      const answer = (await this.#ask(prompt)).trim().toUpperCase();
-      if (answer === '' && fallback !== undefined) return fallback.index;
-      const chosen = options.find((option) => option.hotKey === answer || option.label.toUpperCase() === answer);
-      if (chosen !== undefined) return chosen.index;
+      const chosen = menu.choose(await this.#ask(menu.prompt));
+      if (chosen !== undefined) return chosen;
     }
   }
 }

@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AppClient } from '../../core/contract/app-contract';
-import { ContractError } from '../../core/contract/contract-error';
 import type { HostProfile } from '../../core/contract/host-profile';
 import type { MainConnection } from './contract/connect-to-main';
 import { connectToMain } from './contract/connect-to-main';
@@ -12,6 +11,7 @@ import { TrustRequests } from './dialogs/TrustRequests';
 import { Sidebar } from './hosts/Sidebar';
 import { useHostList } from './hosts/use-host-list';
 import { hostStatuses, useSessions } from './hosts/use-sessions';
+import { SessionTabs } from './sessions/SessionTabs';
 import { SettingsProvider } from './settings/SettingsContext';
 import { SettingsPanel } from './settings/SettingsPanel';
 import { StorageProblems } from './StorageProblems';
@@ -142,16 +142,8 @@ function Desk({ services }: { services: AppClient }) {
           )}
           {sessions.size === 0 && connectError === undefined ? (
             <p className="empty">Choose a host and press Enter (or double-click it) to connect.</p>
-          ) : (
-            <ul className="session-list" aria-label="Open sessions">
-              {[...sessions.values()].map((session) => (
-                <li key={session.sessionId}>
-                  {hostName(session.hostId)}: {session.state.replace('-', ' ')}
-                  <ErrorMessage error={session.error && shownError(ContractError.fromDto(session.error))} />
-                </li>
-              ))}
-            </ul>
-          )}
+          ) : null}
+          <SessionTabs services={services} known={sessions} hostName={hostName} />
         </main>
       </div>
       <TrustRequests trust={services.trust} hostList={list} />
@@ -159,7 +151,14 @@ function Desk({ services }: { services: AppClient }) {
         <CredentialDialog
           host={credentialHost}
           credentials={services.credentials}
-          onDone={() => setCredentialHost(undefined)}
+          onDone={(state) => {
+            setCredentialHost(undefined);
+            // A session waiting for this secret goes on connecting once it is set.
+            const waiting = [...sessions.values()].some(
+              (session) => session.hostId === credentialHost.id && session.state === 'awaiting-credentials',
+            );
+            if (state !== undefined && waiting) connect(credentialHost);
+          }}
         />
       )}
       {settingsOpen ? <SettingsPanel onClose={() => setSettingsOpen(false)} /> : null}

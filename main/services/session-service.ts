@@ -1,0 +1,240 @@
+import type { SessionService } from '../../core/contract/app-contract';
+import { ContractError } from '../../core/contract/contract-error';
+import { Emitter } from '../../core/contract/emitter';
+import type { HostProfile } from '../../core/contract/host-profile';
+import {
+  completionMatchSchema,
+  type SessionCompletionResult,
+  type SessionSummary,
+  type SessionTerminalEvent,
+  type TerminalEventDto,
+} from '../../core/contract/session-service';
+import type { HostTrust } from '../../core/contract/trust';
+import { PowerShellConsole } from '../session/powershell-console';
+import type { TrustAnswer, TrustRequest } from '../transport';
+import { connectionFromProfile, needsSecret } from './session-connection';
+import { notFound } from './service-errors';
+
+/** What the session service needs of the other services and stores. */
+export interface SessionServiceDependencies {
+  readonly hosts: { host(id: string): HostProfile; markUsed(id: string): Promise<void> };
+  readonly credentials: { secretFor(request: { hostId: string; user: string }): Promise<string | undefined> };
+  readonly trust: {
+    requestDecision(hostId: string, request: TrustRequest, signal?: AbortSignal): Promise<TrustAnswer>;
+  };
+  /** The host's pins and trusted CAs as stored now. */
+  readonly hostTrust: (host: HostProfile) => HostTrust;
+  readonly newId: () => string;
+}
+
+interface SessionEntry {
+  summary: SessionSummary;
+  console: PowerShellConsole | undefined;
+  /** Aborts a pending trust question when the session is closed while it waits. */
+  readonly abort: AbortController;
+  sequence: number;
+  /** Characters of terminal text per unacknowledged event, in sequence order. */
+  readonly unacknowledged: { readonly sequence: number; readonly characters: number }[];
+  unacknowledgedCharacters: number;
+}
+
+/**
+ * The app's sessions (DESIGN.md §1 steps 2–4): builds the connection from the saved host, its secret and
+ * its trust decisions, opens an interactive PowerShell console and relays its terminal events and the
+ * user's intents. A host without a stored secret gets a session in `awaiting-credentials`; connecting to
+ * that host again (once the secret is set) reuses it.
+ */
+export class SessionServiceImpl implements SessionService {
+  readonly #sessions = new Map<string, SessionEntry>();
+  readonly #states = new Emitter<SessionSummary>();
+  readonly #terminal = new Emitter<SessionTerminalEvent>();
+
+  constructor(private readonly dependencies: SessionServiceDependencies) {}
+
+  readonly onDidChangeSessionState = this.#states.event;
+  readonly onDidTerminalEvent = this.#terminal.event;
+
+  async connect({ hostId }: { hostId: string }): Promise<SessionSummary> {
+    const host = this.dependencies.hosts.host(hostId);
+    const waiting = [...this.#sessions.values()].find(
+      (entry) => entry.summary.hostId === hostId && entry.summary.state === 'awaiting-credentials',
+    );
+    const entry = waiting ?? this.#newEntry(hostId);
+    const secret = await this.dependencies.credentials.secretFor({ hostId, user: host.user });
+    if (secret === undefined && needsSecret(host)) return this.#setState(entry, 'awaiting-credentials');
+    const summary = this.#setState(entry, 'connecting');
+    void this.#open(entry, host, secret);
+    return summary;
+  }
+
+  async disconnect({ sessionId }: { sessionId: string }): Promise<void> {
+    const entry = this.#entry(sessionId);
+    this.#sessions.delete(sessionId);
+    entry.abort.abort();
+    this.#setState(entry, 'disconnected');
+    await entry.console?.close().catch(() => undefined);
+  }
+
+  async list(): Promise<SessionSummary[]> {
+    return [...this.#sessions.values()].map((entry) => entry.summary);
+  }
+
+  async submit({ sessionId, text }: { sessionId: string; text: string }): Promise<void> {
+    this.#console(sessionId).submit(text);
+  }
+
+  async answerReadLine({ sessionId, text }: { sessionId: string; text: string }): Promise<void> {
+    this.#console(sessionId).answerReadLine(text);
+  }
+
+  async interrupt({ sessionId }: { sessionId: string }): Promise<void> {
+    this.#console(sessionId).interrupt();
+  }
+
+  async complete({
+    sessionId,
+    text,
+    cursor,
+  }: {
+    sessionId: string;
+    text: string;
+    cursor: number;
+  }): Promise<SessionCompletionResult | null> {
+    const completion = await this.#console(sessionId).complete(text, cursor);
+    if (completion === undefined) return null;
+    return {
+      ...completion,
+      matches: completion.matches.map((match) => ({
+        ...match,
+        resultType: completionMatchSchema.shape.resultType.options.find((type) => type === match.resultType) ?? 'Text',
+      })),
+    };
+  }
+
+  async acknowledgeOutput({ sessionId, sequence }: { sessionId: string; sequence: number }): Promise<void> {
+    const entry = this.#entry(sessionId);
+    if (sequence > entry.sequence) {
+      throw new ContractError('invalid-input', `Event ${sequence} of this session has not been sent yet.`);
+    }
+    while (entry.unacknowledged[0] !== undefined && entry.unacknowledged[0].sequence <= sequence) {
+      entry.unacknowledgedCharacters -= entry.unacknowledged.shift()?.characters ?? 0;
+    }
+  }
+
+  async resize({ sessionId }: { sessionId: string; columns: number; rows: number }): Promise<void> {
+    // Out-Default formats for the host's width, which the server reads once when the pool opens.
+    this.#entry(sessionId);
+  }
+
+  /** Characters sent to the renderer and not yet written by xterm (for tests and diagnostics). */
+  unacknowledgedCharacters(sessionId: string): number {
+    return this.#entry(sessionId).unacknowledgedCharacters;
+  }
+
+  async #open(entry: SessionEntry, host: HostProfile, secret: string | undefined): Promise<void> {
+    try {
+      const connection = await connectionFromProfile({
+        host,
+        secret,
+        trust: this.dependencies.hostTrust(host),
+        askTrust: (request) => this.#askTrust(entry, host.id, request),
+      });
+      if (host.shell === 'cmd')
+        throw new ContractError('not-implemented', 'cmd shells are not available in the app yet.');
+      const console = await PowerShellConsole.open({
+        ...connection,
+        configurationName: host.configurationName,
+        hostLabel: host.advanced.spnHostname ?? host.address,
+        onEvent: (event) => this.#emit(entry, event),
+        onExit: () => void this.disconnect({ sessionId: entry.summary.sessionId }).catch(() => undefined),
+      });
+      if (!this.#sessions.has(entry.summary.sessionId)) return void (await console.close());
+      entry.console = console;
+      this.#setState(entry, 'connected');
+      await this.dependencies.hosts.markUsed(host.id).catch(() => undefined);
+    } catch (error) {
+      if (!this.#sessions.has(entry.summary.sessionId)) return;
+      this.#setState(entry, 'failed', failureOf(error));
+    }
+  }
+
+  async #askTrust(entry: SessionEntry, hostId: string, request: TrustRequest): Promise<TrustAnswer> {
+    this.#setState(entry, 'awaiting-trust');
+    try {
+      return await this.dependencies.trust.requestDecision(hostId, request, entry.abort.signal);
+    } finally {
+      if (this.#sessions.has(entry.summary.sessionId)) this.#setState(entry, 'connecting');
+    }
+  }
+
+  #newEntry(hostId: string): SessionEntry {
+    const entry: SessionEntry = {
+      summary: { sessionId: this.dependencies.newId(), hostId, state: 'connecting' },
+      console: undefined,
+      abort: new AbortController(),
+      sequence: 0,
+      unacknowledged: [],
+      unacknowledgedCharacters: 0,
+    };
+    this.#sessions.set(entry.summary.sessionId, entry);
+    return entry;
+  }
+
+  #emit(entry: SessionEntry, event: TerminalEventDto): void {
+    entry.sequence += 1;
+    const characters = textLength(event);
+    entry.unacknowledged.push({ sequence: entry.sequence, characters });
+    entry.unacknowledgedCharacters += characters;
+    this.#terminal.fire({ sessionId: entry.summary.sessionId, sequence: entry.sequence, event });
+  }
+
+  #setState(entry: SessionEntry, state: SessionSummary['state'], error?: ContractError): SessionSummary {
+    entry.summary = {
+      sessionId: entry.summary.sessionId,
+      hostId: entry.summary.hostId,
+      state,
+      ...(error === undefined ? {} : { error: error.toDto() }),
+    };
+    this.#states.fire(entry.summary);
+    return entry.summary;
+  }
+
+  #entry(sessionId: string): SessionEntry {
+    const entry = this.#sessions.get(sessionId);
+    if (entry === undefined) throw notFound('The session');
+    return entry;
+  }
+
+  #console(sessionId: string): PowerShellConsole {
+    const console = this.#entry(sessionId).console;
+    if (console === undefined) throw new ContractError('invalid-input', 'The session is not connected.');
+    return console;
+  }
+}
+
+function textLength(event: TerminalEventDto): number {
+  switch (event.type) {
+    case 'host-write':
+      return event.text.length;
+    case 'stream':
+    case 'error':
+    case 'information':
+      return event.message.length;
+    default:
+      return 0;
+  }
+}
+
+/** The failure as one plain sentence; the error's chain goes to the details. */
+function failureOf(error: unknown): ContractError {
+  if (error instanceof ContractError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+  const causes: string[] = [];
+  for (let cause = (error as { cause?: unknown }).cause; cause instanceof Error; cause = cause.cause) {
+    causes.push(cause.message);
+  }
+  return new ContractError('internal', `Could not connect: ${sentence}`, {
+    ...(causes.length === 0 ? {} : { details: causes.join('\n') }),
+  });
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { UsageError } from '../../core/errors';
+import { PSVersion } from '../../core/psrp/clixml';
+import {
+  Credential,
+  hostWithUI,
+  SecureText,
+  type FieldDescription,
+  type HostCall,
+  type OutgoingValue,
+} from '../../core/psrp/session';
+import type { TerminalEventDto } from '../../core/contract/session-service';
+import { choiceMenu, fieldKind, fieldPrompt, promptHeading } from './host-prompts';
+import { remotePrompt, tabExpansion, withOutDefault, type TabCompletion } from './interactive-commands';
+import { PowerShellSession, type PowerShellSessionOptions, type RemotePipeline } from './powershell-session';
+import { pipelineForScript } from './script-pipeline';
+
+export interface PowerShellConsoleOptions extends Omit<PowerShellSessionOptions, 'host'> {
+  /** The `[label]: ` before the server's prompt. */
+  readonly hostLabel: string;
+  /** Everything the terminal shows, in order. */
+  readonly onEvent: (event: TerminalEventDto) => void;
+  /** `exit` was typed or the server asked to end (SetShouldExit); the session is being closed. */
+  readonly onExit: () => void;
+}
+
+/** A host call waiting for the user's line (Read-Host, or one part of Get-Credential). */
+interface PendingRead {
+  readonly resolve: (text: string) => void;
+  readonly reject: (error: Error) => void;
+}
+
+class ReadInterruptedError extends Error {
+  override readonly name = 'ReadInterruptedError';
+}
+
+/**
+ * An interactive PowerShell console on a remote host, for a terminal that shows structured events: each
+ * submitted line runs with Out-Default (the server formats, and writes through this host UI), the server's
+ * prompt follows, Ctrl+C stops the running pipeline, Read-Host and Get-Credential read lines from the
+ * terminal, Tab asks TabExpansion2. Host calls it does not implement are declined, so the command fails
+ * instead of waiting.
+ */
+export class PowerShellConsole {
+  readonly #session: PowerShellSession;
+  readonly #options: PowerShellConsoleOptions;
+  #running: RemotePipeline | undefined;
+  #pendingRead: PendingRead | undefined;
+
+  private constructor(session: PowerShellSession, options: PowerShellConsoleOptions) {
+    this.#session = session;
+    this.#options = options;
+  }
+
+  /** Opens the session and shows the first prompt. */
+  static async open(options: PowerShellConsoleOptions): Promise<PowerShellConsole> {
+    const session = await PowerShellSession.open({ ...options, host: hostWithUI() });
+    const console = new PowerShellConsole(session, options);
+    await console.#prompt();
+    return console;
+  }
+
+  get running(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** Runs one command line, then shows the next prompt. */
+  submit(line: string): void {
+    if (this.#running !== undefined) throw new UsageError('a command is already running in this session');
+    if (line.trim() === 'exit') return this.#options.onExit();
+    if (line.trim() === '') return void this.#prompt();
+    const pipeline = this.#session.invoke(withOutDefault(pipelineForScript(line)), {
+      onHostCall: (call) => this.#hostCall(call),
+      onError: (record) => this.#emit({ type: 'error', message: record.message }),
+      // Warning, verbose and debug records also reach the host UI as WriteWarningLine etc. (shown from there),
+      // as does Write-Host; other information is shown like Write-Information's.
+      onInformation: (record) =>
+        record.tags.includes('PSHOST') || this.#emit({ type: 'information', message: record.text }),
+      onProgress: (record) => this.#emit({ type: 'progress', source: pipeline.id, record }),
+    });
+    this.#running = pipeline;
+    void pipeline.finished
+      .then(
+        (result) => {
+          if (result.state === 'Failed' && result.error !== undefined) {
+            this.#emit({ type: 'error', message: result.error.message });
+          }
+        },
+        (error: unknown) => this.#emit({ type: 'error', message: (error as Error).message }),
+      )
+      .finally(() => {
+        this.#running = undefined;
+        this.#pendingRead?.reject(new ReadInterruptedError('the command ended'));
+        this.#pendingRead = undefined;
+        return this.#prompt();
+      });
+  }
+
+  /** The line typed for the pending Read-Host. */
+  answerReadLine(text: string): void {
+    const pending = this.#pendingRead;
+    if (pending === undefined) throw new UsageError('no Read-Host is waiting for an answer');
+    this.#pendingRead = undefined;
+    pending.resolve(text);
+  }
+
+  /** Ctrl+C: stops the running pipeline (a pending Read-Host is declined first). */
+  interrupt(): void {
+    this.#pendingRead?.reject(new ReadInterruptedError('interrupted'));
+    this.#pendingRead = undefined;
+    this.#running?.stop();
+  }
+
+  complete(text: string, cursor: number): Promise<TabCompletion | undefined> {
+    return tabExpansion(this.#session, text, cursor);
+  }
+
+  close(): Promise<void> {
+    this.interrupt();
+    return this.#session.close();
+  }
+
+  #emit(event: TerminalEventDto): void {
+    this.#options.onEvent(event);
+  }
+
+  async #prompt(): Promise<void> {
+    this.#emit({ type: 'prompt', prompt: await remotePrompt(this.#session, this.#options.hostLabel) });
+  }
+
+  #hostCall(call: HostCall): void {
+    void this.#answer(call).catch((error: unknown) => {
+      if (call.expectsAnswer) this.#session.declineHostCall(call, (error as Error).message);
+    });
+  }
+
+  #read(prompt: string, secret: boolean): Promise<string> {
+    if (this.#pendingRead !== undefined) return Promise.reject(new UsageError('a line is already being read'));
+    return new Promise((resolve, reject) => {
+      this.#pendingRead = { resolve, reject };
+      this.#emit({ type: 'read-line', prompt, secret });
+    });
+  }
+
+  #heading(caption: string, message: string): void {
+    const text = promptHeading(caption, message);
+    if (text !== '') this.#emit({ type: 'host-write', text, noNewline: false });
+  }
+
+  async #credential(userName: string): Promise<Credential> {
+    const user = userName !== '' ? userName : await this.#read('User: ', false);
+    return new Credential(user, new SecureText(await this.#read(`Password for user ${user}: `, true)));
+  }
+
+  async #field(field: FieldDescription): Promise<OutgoingValue> {
+    switch (fieldKind(field)) {
+      case 'secret':
+        return new SecureText(await this.#read(fieldPrompt(field), true));
+      case 'credential':
+        return this.#credential('');
+      default:
+        return this.#read(fieldPrompt(field), false);
+    }
+  }
+
+  async #choice(choices: readonly { label: string }[], defaultChoice: number): Promise<number> {
+    const menu = choiceMenu(choices, defaultChoice);
+    for (;;) {
+      const chosen = menu.choose(await this.#read(menu.prompt, false));
+      if (chosen !== undefined) return chosen;
+    }
+  }
+
+  async #answer(call: HostCall): Promise<void> {
+    const session = this.#session;
+    const write = (text: string, noNewline: boolean, colours: { foreground?: string; background?: string } = {}) =>
+      this.#emit({ type: 'host-write', text, noNewline, ...colours });
+    switch (call.method) {
+      case 'Write1':
+        return write(call.parameters.value, true);
+      case 'Write2': {
+        const { value, foregroundColor, backgroundColor } = call.parameters;
+        return write(value, true, { foreground: foregroundColor, background: backgroundColor });
+      }
+      case 'WriteLine1':
+        return write('', false);
+      case 'WriteLine2':
+        return write(call.parameters.value, false);
+      case 'WriteLine3': {
+        const { value, foregroundColor, backgroundColor } = call.parameters;
+        return write(value, false, { foreground: foregroundColor, background: backgroundColor });
+      }
+      case 'WriteErrorLine':
+        return this.#emit({ type: 'error', message: call.parameters.message });
+      case 'WriteWarningLine':
+        return this.#emit({ type: 'stream', stream: 'warning', message: call.parameters.message });
+      case 'WriteVerboseLine':
+        return this.#emit({ type: 'stream', stream: 'verbose', message: call.parameters.message });
+      case 'WriteDebugLine':
+        return this.#emit({ type: 'stream', stream: 'debug', message: call.parameters.message });
+      case 'WriteProgress':
+        return this.#emit({
+          type: 'progress',
+          source: String(call.parameters.sourceId),
+          record: call.parameters.record,
+        });
+      case 'SetShouldExit':
+        return this.#options.onExit();
+      case 'ReadLine':
+        return session.answerHostCall(call, { result: await this.#read('', false) });
+      case 'ReadLineAsSecureString':
+        return session.answerHostCall(call, { result: new SecureText(await this.#read('', true)) });
+      case 'PromptForCredential1':
+      case 'PromptForCredential2': {
+        const { caption, message, userName } = call.parameters;
+        this.#heading(caption, message);
+        return session.answerHostCall(call, { result: await this.#credential(userName) });
+      }
+      case 'Prompt': {
+        const { caption, message, descriptions } = call.parameters;
+        this.#heading(caption, message);
+        const answers = new Map<string, OutgoingValue>();
+        for (const field of descriptions) answers.set(field.name, await this.#field(field));
+        return session.answerHostCall(call, { result: answers });
+      }
+      case 'PromptForChoice': {
+        const { caption, message, choices, defaultChoice } = call.parameters;
+        this.#heading(caption, message);
+        return session.answerHostCall(call, { result: await this.#choice(choices, defaultChoice) });
+      }
+      case 'GetName':
+        return session.answerHostCall(call, { result: 'WinRM Desk' });
+      case 'GetVersion':
+        return session.answerHostCall(call, { result: new PSVersion(0, 1) });
+      case 'GetInstanceId':
+        return session.answerHostCall(call, { result: randomUUID() });
+      default:
+        if (call.expectsAnswer) session.declineHostCall(call);
+    }
+  }
+}
