@@ -1,15 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { PSVersion, type ProgressRecordValue } from '../../core/psrp/clixml';
-import {
-  Credential,
-  SecureText,
-  type ConsoleColor,
-  type FieldDescription,
-  type HostCall,
-  type OutgoingValue,
-} from '../../core/psrp/session';
-import { choiceMenu, fieldKind, fieldPrompt, promptHeading } from '../session/host-prompts';
+import type { ProgressRecordValue } from '../../core/psrp/clixml';
+import type { ConsoleColor, HostCall } from '../../core/psrp/session';
+import { answerPromptCall, type LinePrompter } from '../session/host-prompts';
 import type { PowerShellSession } from '../session/powershell-session';
 
 /** How the host asks the user: a line of text, or a secret without echo. */
@@ -132,75 +124,19 @@ export class TerminalHost {
       case 'SetShouldExit':
         this.exitRequested = true;
         return;
-      case 'ReadLine':
-        return session.answerHostCall(call, { result: await this.#ask('') });
-      case 'ReadLineAsSecureString':
-        return session.answerHostCall(call, { result: new SecureText(await this.#askSecret('')) });
-      case 'PromptForCredential1':
-      case 'PromptForCredential2': {
-        const { caption, message, userName } = call.parameters;
-        this.#heading(caption, message);
-        return session.answerHostCall(call, { result: await this.#credential(userName) });
-      }
-      case 'Prompt': {
-        const { caption, message, descriptions } = call.parameters;
-        this.#heading(caption, message);
-        const answers = new Map<string, OutgoingValue>();
-        for (const field of descriptions) answers.set(field.name, await this.#field(field));
-        return session.answerHostCall(call, { result: answers });
-      }
-      case 'PromptForChoice': {
-        const { caption, message, choices, defaultChoice } = call.parameters;
-        this.#heading(caption, message);
-        return session.answerHostCall(call, { result: await this.#choice(choices, defaultChoice) });
-      }
-      case 'GetName':
-        return session.answerHostCall(call, { result: 'WinRM Desk' });
-      case 'GetVersion':
-        return session.answerHostCall(call, { result: new PSVersion(0, 1) });
-      case 'GetInstanceId':
-        return session.answerHostCall(call, { result: randomUUID() });
       default:
-        if (call.expectsAnswer) session.declineHostCall(call);
+        if (!(await answerPromptCall(session, call, this.#prompter)) && call.expectsAnswer) {
+          session.declineHostCall(call);
+        }
     }
   }
 
-  #heading(caption: string, message: string): void {
-    const text = promptHeading(caption, message);
-    if (text !== '') this.write('stdout', `${text}\n`);
-  }
-
-  #ask(prompt: string): Promise<string> {
-    this.#clearProgress();
-    return this.#reader.question(prompt);
-  }
-
-  #askSecret(prompt: string): Promise<string> {
-    this.#clearProgress();
-    return this.#reader.secret(prompt);
-  }
-
-  async #credential(userName: string): Promise<Credential> {
-    const typed = userName !== '' ? userName : await this.#ask('User: ');
-    return new Credential(typed, new SecureText(await this.#askSecret(`Password for user ${typed}: `)));
-  }
-
-  async #field(field: FieldDescription): Promise<OutgoingValue> {
-    switch (fieldKind(field)) {
-      case 'secret':
-        return new SecureText(await this.#askSecret(fieldPrompt(field)));
-      case 'credential':
-        return this.#credential('');
-      default:
-        return this.#ask(fieldPrompt(field));
-    }
-  }
-
-  async #choice(choices: readonly { label: string }[], defaultChoice: number): Promise<number> {
-    const menu = choiceMenu(choices, defaultChoice);
-    for (;;) {
-      const chosen = menu.choose(await this.#ask(menu.prompt));
-      if (chosen !== undefined) return chosen;
-    }
-  }
+  /** Asks on the terminal; a progress line is cleared first so the question stands alone. */
+  readonly #prompter: LinePrompter = {
+    showHeading: (text) => this.write('stdout', `${text}\n`),
+    readLine: (prompt, secret) => {
+      this.#clearProgress();
+      return secret ? this.#reader.secret(prompt) : this.#reader.question(prompt);
+    },
+  };
 }

@@ -1,16 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { UsageError } from '../../core/errors';
-import { PSVersion } from '../../core/psrp/clixml';
-import {
-  Credential,
-  hostWithUI,
-  SecureText,
-  type FieldDescription,
-  type HostCall,
-  type OutgoingValue,
-} from '../../core/psrp/session';
+import { hostWithUI, type HostCall } from '../../core/psrp/session';
 import type { TerminalEventDto } from '../../core/contract/session-service';
-import { choiceMenu, fieldKind, fieldPrompt, promptHeading } from './host-prompts';
+import { answerPromptCall, type LinePrompter } from './host-prompts';
 import { remotePrompt, tabExpansion, withOutDefault, type TabCompletion } from './interactive-commands';
 import { PowerShellSession, type PowerShellSessionOptions, type RemotePipeline } from './powershell-session';
 import { pipelineForScript } from './script-pipeline';
@@ -142,34 +133,11 @@ export class PowerShellConsole {
     });
   }
 
-  #heading(caption: string, message: string): void {
-    const text = promptHeading(caption, message);
-    if (text !== '') this.#emit({ type: 'host-write', text, noNewline: false });
-  }
-
-  async #credential(userName: string): Promise<Credential> {
-    const user = userName !== '' ? userName : await this.#read('User: ', false);
-    return new Credential(user, new SecureText(await this.#read(`Password for user ${user}: `, true)));
-  }
-
-  async #field(field: FieldDescription): Promise<OutgoingValue> {
-    switch (fieldKind(field)) {
-      case 'secret':
-        return new SecureText(await this.#read(fieldPrompt(field), true));
-      case 'credential':
-        return this.#credential('');
-      default:
-        return this.#read(fieldPrompt(field), false);
-    }
-  }
-
-  async #choice(choices: readonly { label: string }[], defaultChoice: number): Promise<number> {
-    const menu = choiceMenu(choices, defaultChoice);
-    for (;;) {
-      const chosen = menu.choose(await this.#read(menu.prompt, false));
-      if (chosen !== undefined) return chosen;
-    }
-  }
+  /** Asks in the terminal view: headings as host output, lines as read-line events answered by answerReadLine. */
+  readonly #prompter: LinePrompter = {
+    showHeading: (text) => this.#emit({ type: 'host-write', text, noNewline: false }),
+    readLine: (prompt, secret) => this.#read(prompt, secret),
+  };
 
   async #answer(call: HostCall): Promise<void> {
     const session = this.#session;
@@ -206,36 +174,10 @@ export class PowerShellConsole {
         });
       case 'SetShouldExit':
         return this.#options.onExit();
-      case 'ReadLine':
-        return session.answerHostCall(call, { result: await this.#read('', false) });
-      case 'ReadLineAsSecureString':
-        return session.answerHostCall(call, { result: new SecureText(await this.#read('', true)) });
-      case 'PromptForCredential1':
-      case 'PromptForCredential2': {
-        const { caption, message, userName } = call.parameters;
-        this.#heading(caption, message);
-        return session.answerHostCall(call, { result: await this.#credential(userName) });
-      }
-      case 'Prompt': {
-        const { caption, message, descriptions } = call.parameters;
-        this.#heading(caption, message);
-        const answers = new Map<string, OutgoingValue>();
-        for (const field of descriptions) answers.set(field.name, await this.#field(field));
-        return session.answerHostCall(call, { result: answers });
-      }
-      case 'PromptForChoice': {
-        const { caption, message, choices, defaultChoice } = call.parameters;
-        this.#heading(caption, message);
-        return session.answerHostCall(call, { result: await this.#choice(choices, defaultChoice) });
-      }
-      case 'GetName':
-        return session.answerHostCall(call, { result: 'WinRM Desk' });
-      case 'GetVersion':
-        return session.answerHostCall(call, { result: new PSVersion(0, 1) });
-      case 'GetInstanceId':
-        return session.answerHostCall(call, { result: randomUUID() });
       default:
-        if (call.expectsAnswer) session.declineHostCall(call);
+        if (!(await answerPromptCall(session, call, this.#prompter)) && call.expectsAnswer) {
+          session.declineHostCall(call);
+        }
     }
   }
 }
