@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Fingerprint } from '../transport';
-import { issue, newKey } from '../transport/test-support/pki';
+import { issue, newKey } from '../../e2e/support/pki';
 import { parseInvocation, type ConnectionArguments } from './arguments';
 import { connectionFromArguments, type SecretSources } from './connection-setup';
 

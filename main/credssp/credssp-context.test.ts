@@ -9,7 +9,7 @@ import {
 } from '../../core/auth/credssp';
 import { FakeInner } from '../../core/auth/credssp/test-support/fake-inner';
 import { UsageError } from '../../core/errors';
-import { issue, newKey } from '../transport/test-support/pki';
+import { issue, newKey } from '../../e2e/support/pki';
 import { CREDSSP_CHUNK_BYTES, CREDSSP_ENCRYPTED_PROTOCOL, CredSspAuthContext } from './credssp-context';
 import { credSspMechanism } from './credssp-mechanism';
 import { FakeCredSspServer, type FakeCredSspServerOptions } from './test-support/fake-credssp-server';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ContractError } from '../../core/contract/contract-error';
 import type { HostList } from '../../core/contract/host-service';
-import { createTestPki } from '../transport/test-support/pki';
+import { createTestPki } from '../../e2e/support/pki';
 import { openTestApp, temporaryDirectory } from './test-support/temporary-app';
 
 let pki: ReturnType<typeof createTestPki>;

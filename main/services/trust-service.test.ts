@@ -3,8 +3,8 @@ import type { TrustRequest, TrustSettlement } from '../../core/contract/trust-se
 import { trustRequestSchema } from '../../core/contract/trust-service';
 import type { TrustRequest as PresentedTrustRequest } from '../transport';
 import { StaticTrustStore, StoreTrustPolicy } from '../transport';
-import type { TestCertificate } from '../transport/test-support/pki';
-import { createTestPki } from '../transport/test-support/pki';
+import type { TestCertificate } from '../../e2e/support/pki';
+import { createTestPki } from '../../e2e/support/pki';
 import { openTestApp, temporaryDirectory } from './test-support/temporary-app';
 
 const HOST_NAME = 'web01.corp.example';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../core/errors';
 import { endPointHash, tlsServerEndPoint } from './channel-bindings';
-import { issue, newKey } from './test-support/pki';
+import { issue, newKey } from '../../e2e/support/pki';
 
 const key = newKey();
 

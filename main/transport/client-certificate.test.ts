@@ -4,7 +4,7 @@ import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
 import { sha256Fingerprint } from './certificates';
 import { ClientCertificateError, loadPemClientCertificate, loadPfxClientCertificate } from './client-certificate';
-import { issue, newKey } from './test-support/pki';
+import { issue, newKey } from '../../e2e/support/pki';
 
 const caKey = newKey();
 const ca = issue({ commonName: 'Client CA', key: caKey, ca: true });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../core/errors';
 import { normalizeFingerprint, parsePemCertificates, sha256Fingerprint } from './certificates';
 import { verifyServerChain } from './chain-verification';
-import { createTestPki, issue, newKey } from './test-support/pki';
+import { createTestPki, issue, newKey } from '../../e2e/support/pki';
 import { StaticTrustStore, StoreTrustPolicy, describeTrustRequest, type TrustDecision } from './trust-policy';
 
 const HOST = 'win-lab.lab.test';

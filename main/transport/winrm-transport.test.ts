@@ -22,7 +22,7 @@ import {
   ReadTimeoutError,
   UntrustedCertificateError,
 } from './errors';
-import { createTestPki } from './test-support/pki';
+import { createTestPki } from '../../e2e/support/pki';
 import { StaticTrustStore, StoreTrustPolicy, type TrustAnswer, type TrustRequest } from './trust-policy';
 import { WinRMTransport, type WinRMTransportOptions } from './winrm-transport';
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
-import { issue, newKey } from '../../../main/transport/test-support/pki';
+import { issue, newKey } from '../../../e2e/support/pki';
 import { Asn1Error } from '../asn1/der';
 import { fromHex, hex } from '../ntlm/test-support/bytes';
 import { CredSspBindingError } from './errors';

@@ -28,7 +28,12 @@ const newId = (): string => randomGuid((length) => new Uint8Array(randomBytes(le
 const exchangeKey = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const SECRET = 'pässwörd with spaces & <xml> 🔑';
 
-describe.skipIf(!existsSync(PWSH))('RunspacePool against pwsh 7.6 over stdio', () => {
+// The real peer must be there (scripts/install-deps.sh installs it): a missing pwsh fails, never skips.
+it('finds pwsh 7.6.9, the real peer of these tests', () => {
+  expect(existsSync(PWSH), `${PWSH} is missing: run scripts/install-deps.sh`).toBe(true);
+});
+
+describe('RunspacePool against pwsh 7.6 over stdio', () => {
   let driver: PwshStdioDriver;
 
   beforeAll(async () => {
@@ -272,7 +277,7 @@ describe.skipIf(!existsSync(PWSH))('RunspacePool against pwsh 7.6 over stdio', (
   });
 });
 
-describe.skipIf(!existsSync(PWSH))('a client announcing protocol 2.4 to pwsh 7.6', () => {
+describe('a client announcing protocol 2.4 to pwsh 7.6', () => {
   it('sends SecureStrings as plain base64 without a key exchange', async () => {
     const pool = new RunspacePool({
       runspacePoolId: newId(),
