@@ -16,6 +16,7 @@ import {
   type EncryptionPolicy,
   type TransportAuthContext,
 } from '../../main/transport';
+import { labAdmin } from '../support/lab';
 
 // The failures a user can fix, against the lab, each with the words that tell the user what to fix: a wrong
 // password per mechanism, a host name without SPN, a skewed clock, an unreachable KDC, encryption refused
@@ -30,15 +31,7 @@ const httpsHost = new URL(lab.https_url).host;
 const principal = `alice@${lab.realm}`;
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-async function admin(method: 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${lab.admin_url}${route}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`lab admin ${method} ${route}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+const admin = labAdmin(lab);
 
 afterEach(async () => {
   await admin('DELETE', '/faults');

@@ -19,6 +19,7 @@ import {
   type TransportAuthContext,
   type WinRMTransportOptions,
 } from '../../main/transport';
+import { labAdmin } from '../support/lab';
 
 // Every password-based mechanism against the lab's real pwsh through PowerShellSession, over HTTP with
 // message encryption (AllowUnencrypted false, the lab's default) and over HTTPS with CbtHardeningLevel Strict:
@@ -30,15 +31,7 @@ const [alice] = lab.accounts;
 const offlineKerberos = new URL('../support/krb5-offline.conf', import.meta.url).pathname;
 const caBundle = parsePemCertificates(readFileSync(lab.ca_bundle));
 
-async function admin(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${lab.admin_url}${route}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`lab admin ${method} ${route}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+const admin = labAdmin(lab);
 
 /** A credential cache made by MIT `kinit` for alice, in a directory of its own. */
 let ccacheDirectory: string;

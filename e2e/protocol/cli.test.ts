@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { labAdmin } from '../support/lab';
 
 // The `winrm-desk` command-line client as a user runs it: the built bundle behind bin/winrm-desk.js, started
 // as a child process against the lab (e2e/lab/README.md), with its stdout, stderr and exit status checked.
@@ -58,15 +59,7 @@ function winrmDesk(
   });
 }
 
-async function admin(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${lab.admin_url}${route}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`lab admin ${method} ${route}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+const admin = labAdmin(lab);
 
 const user = ['--user', alice!.user, '--password-env', 'LAB_PASSWORD'];
 const https = ['--url', lab.https_url, '--host-name', lab.host_name];

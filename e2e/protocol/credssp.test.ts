@@ -26,6 +26,7 @@ import {
   type AuthMechanism,
   type WinRMTransportOptions,
 } from '../../main/transport';
+import { labAdmin } from '../support/lab';
 
 // CredSSP (main/credssp over core/auth/credssp) against the lab's acceptor (e2e/lab/winrm_lab/credssp.py:
 // Python's ssl server over memory BIOs, GSSAPI SPNEGO with gss-ntlmssp inside, CredSSP version 6). A cmd shell
@@ -35,15 +36,7 @@ const lab = inject('lab');
 const [alice] = lab.accounts;
 const caBundle = parsePemCertificates(readFileSync(lab.ca_bundle));
 
-async function admin(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${lab.admin_url}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`lab admin ${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+const admin = labAdmin(lab);
 
 const transports: WinRMTransport[] = [];
 afterEach(async () => {

@@ -15,6 +15,7 @@ import {
   parsePemCertificates,
   type WinRMTransportOptions,
 } from '../../main/transport';
+import { labAdmin } from '../support/lab';
 
 // PowerShell sessions under load against the lab's real pwsh (Basic over HTTPS): many pipelines in flight on
 // one pool, a 100 MiB output stream consumed with flow control in bounded memory, and envelopes small enough
@@ -32,15 +33,7 @@ const transport: WinRMTransportOptions = {
   tls: { trust: new StoreTrustPolicy(new StaticTrustStore({ caBundle })) },
 };
 
-async function admin(method: 'POST', route: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${lab.admin_url}${route}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`lab admin ${method} ${route}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+const admin = labAdmin(lab);
 
 const sessions: PowerShellSession[] = [];
 afterEach(async () => {

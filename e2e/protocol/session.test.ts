@@ -13,6 +13,7 @@ import {
   type TcpConnector,
   type TransportAuthContext,
 } from '../../main/transport';
+import { labAdmin } from '../support/lab';
 
 // The session drivers of main/session against the lab in this process: WinRS and PowerShell sessions over
 // NTLM with message encryption, concurrent requests on a second connection, recovery from a dropped
@@ -22,15 +23,7 @@ const lab = inject('lab');
 const [alice] = lab.accounts;
 const offlineKerberos = new URL('../support/krb5-offline.conf', import.meta.url).pathname;
 
-async function admin(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${lab.admin_url}${route}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`lab admin ${method} ${route}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+const admin = labAdmin(lab);
 
 const liveShells = async () => ((await admin('GET', '/shells')) as { shell_id: string }[]).map((s) => s.shell_id);
 

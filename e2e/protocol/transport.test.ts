@@ -31,6 +31,7 @@ import {
   type TrustRequest,
   type WinRMTransportOptions,
 } from '../../main/transport';
+import { labAdmin } from '../support/lab';
 
 // The transport of main/transport against the lab (e2e/lab/README.md): Basic and certificate authentication
 // over HTTPS, keep-alive, our own TLS trust decisions on the lab's four server certificates, and recovery
@@ -42,16 +43,7 @@ const serverCerts = lab.server_certs as Record<ServerCertName, { cert: string; f
 const [alice] = lab.accounts;
 const caBundle = parsePemCertificates(readFileSync(lab.ca_bundle));
 
-async function admin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${lab.admin_url}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok)
-    throw new Error(`lab admin ${method} ${path} answered ${response.status}: ${await response.text()}`);
-  return response.json();
-}
+const admin = labAdmin(lab);
 
 const transports: WinRMTransport[] = [];
 afterEach(async () => {

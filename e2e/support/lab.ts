@@ -20,6 +20,21 @@ export interface LabDescriptor {
 const labDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../lab');
 const labPython = '/usr/bin/python3'; // Debian's Python: the only one that sees python3-gssapi and friends
 
+/** The lab's admin endpoint (e2e/lab/README.md): settings, faults, certificates, shells. Throws on a non-2xx answer. */
+export type LabAdmin = (method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown) => Promise<unknown>;
+
+export function labAdmin(lab: Pick<LabDescriptor, 'admin_url' | 'admin_token'>): LabAdmin {
+  return async (method, route, body) => {
+    const response = await fetch(`${lab.admin_url}${route}`, {
+      method,
+      headers: { 'Content-Type': 'application/json', 'X-Lab-Token': lab.admin_token },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`lab admin ${method} ${route}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+}
+
 /** A running lab: a child process and the descriptor it wrote once every listener was ready. */
 export class RunningLab {
   private constructor(
@@ -77,12 +92,6 @@ export class RunningLab {
 
   /** Changes WinRM service settings through the lab's admin endpoint. */
   async settings(changes: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const response = await fetch(`${this.descriptor.admin_url}/settings`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Lab-Token': this.descriptor.admin_token },
-      body: JSON.stringify(changes),
-    });
-    if (!response.ok) throw new Error(`lab admin /settings answered ${response.status}: ${await response.text()}`);
-    return (await response.json()) as Record<string, unknown>;
+    return (await labAdmin(this.descriptor)('POST', '/settings', changes)) as Record<string, unknown>;
   }
 }
