@@ -9,6 +9,7 @@ import { selectMechanism } from '../../main/session/auth-selection';
 import { PowerShellOperationError, PowerShellSession } from '../../main/session/powershell-session';
 import type { SessionConnectionOptions } from '../../main/session/session-options';
 import { directTcpConnector } from '../../main/transport';
+import { labAdmin } from '../support/lab';
 
 // Disconnect, Reconnect (same client) and Connect (new client) of a PowerShell session whose pipeline keeps
 // running on the lab meanwhile: the output produced while no client was attached arrives once, in order.
@@ -44,11 +45,7 @@ interface LabShell {
   readonly pipelines?: readonly { readonly command_id: string; readonly finished: boolean }[];
 }
 
-async function labShells(): Promise<LabShell[]> {
-  const response = await fetch(`${lab.admin_url}/shells`, { headers: { 'X-Lab-Token': lab.admin_token } });
-  if (!response.ok) throw new Error(`lab admin GET /shells: ${response.status}`);
-  return (await response.json()) as LabShell[];
-}
+const labShells = async () => (await labAdmin(lab)('GET', '/shells')) as LabShell[];
 
 const labShell = async (shellId: string) => (await labShells()).find((shell) => shell.shell_id === shellId);
 const labState = async (shellId: string) => (await labShell(shellId))?.state;
