@@ -1,7 +1,5 @@
 import react from '@vitejs/plugin-react';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -11,10 +9,10 @@ import type {} from '../../renderer/src/terminal/harness/harness';
 import type { ProgressRecord } from '../../renderer/src/terminal/progress';
 import type { TerminalEvent } from '../../renderer/src/terminal/TerminalView';
 import { chromiumExecutable, chromiumFlags, launchChromium } from '../support/chromium';
+import { serveDirectory } from '../support/static-site';
 
 const harnessRoot = path.resolve('renderer/src/terminal/harness');
 const outDir = path.resolve('dist/terminal-harness');
-const contentTypes: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 const PROMPT = 'PS C:\\>';
 
 function progress(activityId: number, fields: Partial<ProgressRecord> = {}): ProgressRecord {
@@ -35,7 +33,7 @@ function progress(activityId: number, fields: Partial<ProgressRecord> = {}): Pro
 // fake session (echo, completion, Read-Host, a command that runs until Ctrl+C); the tests type with the
 // keyboard and read the screen through xterm's buffer.
 describe('terminal view in Chromium', () => {
-  let server: Server;
+  let site: Awaited<ReturnType<typeof serveDirectory>>;
   let baseUrl: string;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
 
@@ -66,25 +64,15 @@ describe('terminal view in Chromium', () => {
       logLevel: 'error',
       build: { outDir, emptyOutDir: true },
     });
-    server = createServer((request, response) => {
-      const relative = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/^\/+/, '') || 'index.html';
-      const file = path.resolve(outDir, relative);
-      if (!file.startsWith(outDir + path.sep) || !existsSync(file)) {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, { 'Content-Type': contentTypes[path.extname(file)] ?? 'application/octet-stream' });
-      createReadStream(file).pipe(response);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    site = await serveDirectory(outDir);
+    baseUrl = site.url;
     browser = await launchChromium();
     mkdirSync('test-results', { recursive: true });
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await site?.close();
   });
 
   it('draws with WebGL where the page has it, and falls back to the DOM renderer without errors', async () => {

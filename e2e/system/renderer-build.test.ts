@@ -1,38 +1,26 @@
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium';
+import { serveDirectory } from '../support/static-site';
 
 const outDir = path.resolve('dist/renderer-test');
-const contentTypes: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
 // The renderer toolchain end to end: Vite builds the React app, Debian's Chromium (driven by
 // playwright-core) loads it from a loopback server under the app's CSP and renders it.
 describe('renderer build in Chromium', () => {
-  let server: Server;
+  let site: Awaited<ReturnType<typeof serveDirectory>>;
   let baseUrl: string;
 
   beforeAll(async () => {
     await build({ configFile: path.resolve('vite.config.ts'), logLevel: 'error', build: { outDir } });
-    server = createServer((request, response) => {
-      const relative = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/^\/+/, '') || 'index.html';
-      const file = path.resolve(outDir, relative);
-      if (!file.startsWith(outDir + path.sep) || !existsSync(file)) {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, { 'Content-Type': contentTypes[path.extname(file)] ?? 'application/octet-stream' });
-      createReadStream(file).pipe(response);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    site = await serveDirectory(outDir);
+    baseUrl = site.url;
   }, 120_000);
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await site?.close();
   });
 
   it('renders the application frame without console errors', async () => {
