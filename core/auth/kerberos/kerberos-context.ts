@@ -5,40 +5,17 @@
  * Messages are then sealed with protocol `application/HTTP-Kerberos-session-encrypted`.
  */
 
-import type { AuthContext, AuthStepResult, HttpAuthScheme, MessageSealing } from '../mechanism';
+import { RawGssContext } from '../raw-gss-context';
 import type { KerberosAuthenticationError } from './errors';
 import { KERBEROS_ENCRYPTED_PROTOCOL, KerberosInitiator, type KerberosInitiatorOptions } from './gss-initiator';
 
-export class KerberosAuthContext implements AuthContext {
-  readonly mechanismName = 'Kerberos';
-  readonly httpScheme: HttpAuthScheme = 'Kerberos';
-  readonly connectionBound = true;
-  readonly #initiator: KerberosInitiator;
-
+export class KerberosAuthContext extends RawGssContext<KerberosInitiator> {
   constructor(options: Omit<KerberosInitiatorOptions, 'encryptedProtocol'>) {
-    this.#initiator = new KerberosInitiator({ ...options, encryptedProtocol: KERBEROS_ENCRYPTED_PROTOCOL });
-  }
-
-  get complete(): boolean {
-    return this.#initiator.complete;
-  }
-
-  get sealing(): MessageSealing | undefined {
-    return this.#initiator.sealing;
-  }
-
-  /** The client principal (`alice@LAB.TEST`). */
-  get principal(): string {
-    return this.#initiator.principal;
-  }
-
-  step(serverToken: Uint8Array | undefined): AuthStepResult {
-    const token = this.#initiator.step(serverToken);
-    return this.#initiator.complete ? { kind: 'complete', token } : { kind: 'continue', token: token! };
+    super(new KerberosInitiator({ ...options, encryptedProtocol: KERBEROS_ENCRYPTED_PROTOCOL }), 'Kerberos');
   }
 
   /** What to throw when the server answers the AP-REQ with 401 and no token. */
-  credentialsRejected(): KerberosAuthenticationError {
-    return this.#initiator.credentialsRejected(this.mechanismName);
+  override credentialsRejected(): KerberosAuthenticationError {
+    return this.mechanism.credentialsRejected(this.mechanismName);
   }
 }
