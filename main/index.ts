@@ -7,6 +7,7 @@ import type { BridgeOptions, RunningBridge } from './bridge/bridge-server';
 import { startBridge } from './bridge/bridge-server';
 import { appDataDirectory } from './platform/app-paths';
 import { CredentialServiceImpl } from './services/credential-service';
+import { HistoryServiceImpl } from './services/history-service';
 import { HostServiceImpl } from './services/host-service';
 import { consoleLogger } from './services/log';
 import { SettingsServiceImpl } from './services/settings-service';
@@ -15,8 +16,11 @@ import { StorageServiceImpl } from './services/storage-service';
 import { StoreSlot } from './services/store-slot';
 import { TrustServiceImpl } from './services/trust-service';
 import { SessionServiceImpl } from './services/session-service';
+import type { ShellCommandLine } from './session/winrs-console';
+import type { FlowControlOptions } from './session/flow-control';
 import type { CredentialStore } from './stores/credential-store';
 import { KeyringCredentialStore } from './stores/credential-store';
+import { HISTORY_FILE_NAME, HistoryStore } from './stores/history-store';
 import { HOST_PROFILES_FILE_NAME, HostProfileStore } from './stores/host-profile-store';
 import { TRUST_FILE_NAME, TrustStore } from './stores/trust-store';
 
@@ -32,6 +36,10 @@ export interface AppOptions {
   readonly credentialStore?: CredentialStore;
   readonly logger?: ContractLogger;
   readonly now?: () => Date;
+  /** The terminals' flow control watermarks; null turns it off (benchmarks). Default: TERMINAL_FLOW_CONTROL. */
+  readonly terminalFlowControl?: FlowControlOptions | null;
+  /** The interpreter cmd profiles run; `cmd.exe` unless given (the lab's stand-in is interactive as `cmd -i`). */
+  readonly cmdShell?: ShellCommandLine;
 }
 
 /** The services, with the members main's other parts use beside the contract (sessions ask for trust and secrets). */
@@ -69,9 +77,16 @@ export async function composeApp(options: AppOptions = {}): Promise<ComposedApp>
     path.join(directory, SETTINGS_FILE_NAME),
     await SettingsStore.open(directory, { now }),
   );
-  const credentials = new CredentialServiceImpl(hostSlot, options.credentialStore ?? new KeyringCredentialStore());
+  const historySlot = new StoreSlot(
+    'history',
+    path.join(directory, HISTORY_FILE_NAME),
+    await HistoryStore.open(directory, { now }),
+  );
+  const keychain = options.credentialStore ?? new KeyringCredentialStore();
+  const credentials = new CredentialServiceImpl(hostSlot, keychain);
   const trust = new TrustServiceImpl(trustSlot, hostSlot, randomUUID);
-  const hosts = new HostServiceImpl(hostSlot, [credentials, trust], now);
+  const history = new HistoryServiceImpl(historySlot, hostSlot);
+  const hosts = new HostServiceImpl(hostSlot, [credentials, trust, history], now);
   const services: MainServices = {
     hosts,
     credentials,
@@ -83,8 +98,17 @@ export async function composeApp(options: AppOptions = {}): Promise<ComposedApp>
       trust,
       hostTrust: (host) => trustSlot.store.trustFor(host.id, host.groupId),
       newId: randomUUID,
+      terminalFlowControl: options.terminalFlowControl,
+      keychain,
+      ...(options.cmdShell === undefined ? {} : { cmdShell: options.cmdShell }),
     }),
-    storage: new StorageServiceImpl({ hosts: hostSlot, trust: trustSlot, settings: settingsSlot }),
+    history,
+    storage: new StorageServiceImpl({
+      hosts: hostSlot,
+      trust: trustSlot,
+      settings: settingsSlot,
+      history: historySlot,
+    }),
   };
   return {
     services,
@@ -95,6 +119,7 @@ export async function composeApp(options: AppOptions = {}): Promise<ComposedApp>
         hostSlot.storeIfReady?.flushed(),
         trustSlot.storeIfReady?.flushed(),
         settingsSlot.storeIfReady?.flushed(),
+        historySlot.storeIfReady?.flushed(),
       ]);
     },
   };

@@ -1,6 +1,7 @@
 import type { ContractClient, ContractImplementation, ServiceClient, ServiceImplementation } from './definition';
 import { defineContract } from './definition';
 import { credentialServiceDefinition } from './credential-service';
+import { historyServiceDefinition } from './history-service';
 import { hostServiceDefinition } from './host-service';
 import { sessionServiceDefinition } from './session-service';
 import { settingsServiceDefinition } from './settings-service';
@@ -17,6 +18,7 @@ export const appContract = defineContract({
   trust: trustServiceDefinition,
   settings: settingsServiceDefinition,
   sessions: sessionServiceDefinition,
+  history: historyServiceDefinition,
   storage: storageServiceDefinition,
 });
 export type AppContract = typeof appContract;
@@ -27,6 +29,7 @@ export type CredentialService = ServiceImplementation<typeof credentialServiceDe
 export type TrustService = ServiceImplementation<typeof trustServiceDefinition>;
 export type SettingsService = ServiceImplementation<typeof settingsServiceDefinition>;
 export type SessionService = ServiceImplementation<typeof sessionServiceDefinition>;
+export type HistoryService = ServiceImplementation<typeof historyServiceDefinition>;
 export type StorageService = ServiceImplementation<typeof storageServiceDefinition>;
 export type AppServices = ContractImplementation<AppContract>;
 

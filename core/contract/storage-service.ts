@@ -8,7 +8,7 @@ import { method } from './definition';
  * it empty.
  */
 
-export const STORE_NAMES = ['hosts', 'trust', 'settings'] as const;
+export const STORE_NAMES = ['hosts', 'trust', 'settings', 'history'] as const;
 export type StoreName = (typeof STORE_NAMES)[number];
 
 export const storeStatusSchema = z.discriminatedUnion('state', [

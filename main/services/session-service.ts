@@ -8,11 +8,22 @@ import {
   type SessionSummary,
   type SessionTerminalEvent,
   type TerminalEventDto,
+  TERMINAL_FLOW_CONTROL,
 } from '../../core/contract/session-service';
 import type { HostTrust } from '../../core/contract/trust';
+import type { FlowControlOptions } from '../session/flow-control';
 import { PowerShellConsole } from '../session/powershell-console';
+import {
+  DEFAULT_TERMINAL_SIZE,
+  terminalTextLength,
+  type TerminalConsole,
+  type TerminalConsoleOptions,
+  type TerminalSize,
+} from '../session/terminal-console';
+import { WinRSConsole, type ShellCommandLine } from '../session/winrs-console';
 import type { TrustAnswer, TrustRequest } from '../transport';
-import { connectionFromProfile, needsSecret } from './session-connection';
+import type { CredentialStore } from '../stores/credential-store';
+import { connectionFromProfile, needsSecret, PassphraseNeededError } from './session-connection';
 import { notFound } from './service-errors';
 
 /** What the session service needs of the other services and stores. */
@@ -25,11 +36,22 @@ export interface SessionServiceDependencies {
   /** The host's pins and trusted CAs as stored now. */
   readonly hostTrust: (host: HostProfile) => HostTrust;
   readonly newId: () => string;
+  /**
+   * Watermarks, in characters of terminal text, of every console's ack-based flow control (DESIGN.md §2.1);
+   * null turns it off (for the benchmark that compares). Default: TERMINAL_FLOW_CONTROL.
+   */
+  readonly terminalFlowControl?: FlowControlOptions | null;
+  /** Where client certificates named by a keychain entry are read (session-connection.ts); none without it. */
+  readonly keychain?: Pick<CredentialStore, 'get'>;
+  /** The interpreter a cmd profile runs; CMD_SHELL (`cmd.exe`) unless given. */
+  readonly cmdShell?: ShellCommandLine;
 }
 
 interface SessionEntry {
   summary: SessionSummary;
-  console: PowerShellConsole | undefined;
+  console: TerminalConsole | undefined;
+  /** The terminal's last reported size, for the console opened after it. */
+  size: TerminalSize;
   /** Aborts a pending trust question when the session is closed while it waits. */
   readonly abort: AbortController;
   sequence: number;
@@ -116,14 +138,18 @@ export class SessionServiceImpl implements SessionService {
     if (sequence > entry.sequence) {
       throw new ContractError('invalid-input', `Event ${sequence} of this session has not been sent yet.`);
     }
+    let characters = 0;
     while (entry.unacknowledged[0] !== undefined && entry.unacknowledged[0].sequence <= sequence) {
-      entry.unacknowledgedCharacters -= entry.unacknowledged.shift()?.characters ?? 0;
+      characters += entry.unacknowledged.shift()?.characters ?? 0;
     }
+    entry.unacknowledgedCharacters -= characters;
+    if (characters > 0) entry.console?.acknowledge(characters);
   }
 
-  async resize({ sessionId }: { sessionId: string; columns: number; rows: number }): Promise<void> {
-    // Out-Default formats for the host's width, which the server reads once when the pool opens.
-    this.#entry(sessionId);
+  async resize({ sessionId, columns, rows }: { sessionId: string; columns: number; rows: number }): Promise<void> {
+    const entry = this.#entry(sessionId);
+    entry.size = { columns, rows };
+    entry.console?.resize(columns, rows);
   }
 
   /** Characters sent to the renderer and not yet written by xterm (for tests and diagnostics). */
@@ -138,22 +164,29 @@ export class SessionServiceImpl implements SessionService {
         secret,
         trust: this.dependencies.hostTrust(host),
         askTrust: (request) => this.#askTrust(entry, host.id, request),
+        ...(this.dependencies.keychain === undefined ? {} : { keychain: this.dependencies.keychain }),
       });
-      if (host.shell === 'cmd')
-        throw new ContractError('not-implemented', 'cmd shells are not available in the app yet.');
-      const console = await PowerShellConsole.open({
-        ...connection,
-        configurationName: host.configurationName,
-        hostLabel: host.advanced.spnHostname ?? host.address,
-        onEvent: (event) => this.#emit(entry, event),
-        onExit: () => void this.disconnect({ sessionId: entry.summary.sessionId }).catch(() => undefined),
-      });
+      const console: TerminalConsole =
+        host.shell === 'cmd'
+          ? await WinRSConsole.open({
+              ...connection,
+              ...this.#consoleOptions(entry),
+              ...(this.dependencies.cmdShell === undefined ? {} : { shellCommand: this.dependencies.cmdShell }),
+            })
+          : await PowerShellConsole.open({
+              ...connection,
+              configurationName: host.configurationName,
+              hostLabel: host.advanced.spnHostname ?? host.address,
+              ...this.#consoleOptions(entry),
+            });
       if (!this.#sessions.has(entry.summary.sessionId)) return void (await console.close());
       entry.console = console;
       this.#setState(entry, 'connected');
       await this.dependencies.hosts.markUsed(host.id).catch(() => undefined);
     } catch (error) {
       if (!this.#sessions.has(entry.summary.sessionId)) return;
+      // The certificate's key is encrypted: the credential dialog asks for its passphrase, then connect reuses this entry.
+      if (error instanceof PassphraseNeededError) return void this.#setState(entry, 'awaiting-credentials');
       this.#setState(entry, 'failed', failureOf(error));
     }
   }
@@ -167,10 +200,22 @@ export class SessionServiceImpl implements SessionService {
     }
   }
 
+  /** What any console of this session is given: where its events go, flow control, the terminal's size. */
+  #consoleOptions(entry: SessionEntry): TerminalConsoleOptions {
+    const { terminalFlowControl } = this.dependencies;
+    return {
+      onEvent: (event) => this.#emit(entry, event),
+      onExit: () => void this.disconnect({ sessionId: entry.summary.sessionId }).catch(() => undefined),
+      flowControl: terminalFlowControl === null ? undefined : (terminalFlowControl ?? TERMINAL_FLOW_CONTROL),
+      size: entry.size,
+    };
+  }
+
   #newEntry(hostId: string): SessionEntry {
     const entry: SessionEntry = {
       summary: { sessionId: this.dependencies.newId(), hostId, state: 'connecting' },
       console: undefined,
+      size: DEFAULT_TERMINAL_SIZE,
       abort: new AbortController(),
       sequence: 0,
       unacknowledged: [],
@@ -182,7 +227,7 @@ export class SessionServiceImpl implements SessionService {
 
   #emit(entry: SessionEntry, event: TerminalEventDto): void {
     entry.sequence += 1;
-    const characters = textLength(event);
+    const characters = terminalTextLength(event);
     entry.unacknowledged.push({ sequence: entry.sequence, characters });
     entry.unacknowledgedCharacters += characters;
     this.#terminal.fire({ sessionId: entry.summary.sessionId, sequence: entry.sequence, event });
@@ -205,23 +250,10 @@ export class SessionServiceImpl implements SessionService {
     return entry;
   }
 
-  #console(sessionId: string): PowerShellConsole {
+  #console(sessionId: string): TerminalConsole {
     const console = this.#entry(sessionId).console;
     if (console === undefined) throw new ContractError('invalid-input', 'The session is not connected.');
     return console;
-  }
-}
-
-function textLength(event: TerminalEventDto): number {
-  switch (event.type) {
-    case 'host-write':
-      return event.text.length;
-    case 'stream':
-    case 'error':
-    case 'information':
-      return event.message.length;
-    default:
-      return 0;
   }
 }
 

@@ -39,6 +39,7 @@ describe('SettingsService', () => {
       ['hosts', 'ready'],
       ['trust', 'ready'],
       ['settings', 'unreadable'],
+      ['history', 'ready'],
     ]);
     const seen: Settings[] = [];
     services.settings.onDidChangeSettings((settings) => seen.push(settings));

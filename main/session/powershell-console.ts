@@ -1,18 +1,22 @@
 import { UsageError } from '../../core/errors';
-import { hostWithUI, type HostCall } from '../../core/psrp/session';
+import type { HostCall } from '../../core/psrp/session';
 import type { TerminalEventDto } from '../../core/contract/session-service';
+import { ConsoleRawUI } from './console-raw-ui';
+import { OutputBacklog } from './flow-control';
 import { answerPromptCall, type LinePrompter } from './host-prompts';
 import { remotePrompt, tabExpansion, withOutDefault, type TabCompletion } from './interactive-commands';
 import { PowerShellSession, type PowerShellSessionOptions, type RemotePipeline } from './powershell-session';
 import { pipelineForScript } from './script-pipeline';
+import {
+  DEFAULT_TERMINAL_SIZE,
+  terminalTextLength,
+  type TerminalConsole,
+  type TerminalConsoleOptions,
+} from './terminal-console';
 
-export interface PowerShellConsoleOptions extends Omit<PowerShellSessionOptions, 'host'> {
+export interface PowerShellConsoleOptions extends Omit<PowerShellSessionOptions, 'host'>, TerminalConsoleOptions {
   /** The `[label]: ` before the server's prompt. */
   readonly hostLabel: string;
-  /** Everything the terminal shows, in order. */
-  readonly onEvent: (event: TerminalEventDto) => void;
-  /** `exit` was typed or the server asked to end (SetShouldExit); the session is being closed. */
-  readonly onExit: () => void;
 }
 
 /** A host call waiting for the user's line (Read-Host, or one part of Get-Credential). */
@@ -27,26 +31,37 @@ class ReadInterruptedError extends Error {
 
 /**
  * An interactive PowerShell console on a remote host, for a terminal that shows structured events: each
- * submitted line runs with Out-Default (the server formats, and writes through this host UI), the server's
- * prompt follows, Ctrl+C stops the running pipeline, Read-Host and Get-Credential read lines from the
- * terminal, Tab asks TabExpansion2. Host calls it does not implement are declined, so the command fails
- * instead of waiting.
+ * submitted line runs with Out-Default (the server formats for the terminal's width, and writes through
+ * this host UI), the server's prompt follows, Ctrl+C stops the running pipeline, Read-Host and
+ * Get-Credential read lines from the terminal, Tab asks TabExpansion2, `$Host.UI.RawUI` reports the
+ * terminal (see ConsoleRawUI). Host calls it does not implement are declined, so the command fails instead
+ * of waiting.
+ *
+ * Flow control: the characters of every event emitted count until the terminal acknowledges them; above
+ * the high watermark the running line's pipeline is no longer received (the server holds its output and
+ * host calls), and a line started then starts paused; it resumes at the low watermark.
  */
-export class PowerShellConsole {
+export class PowerShellConsole implements TerminalConsole {
   readonly #session: PowerShellSession;
   readonly #options: PowerShellConsoleOptions;
+  readonly #rawUI: ConsoleRawUI;
+  readonly #backlog: OutputBacklog | undefined;
   #running: RemotePipeline | undefined;
   #pendingRead: PendingRead | undefined;
+  #closed = false;
 
-  private constructor(session: PowerShellSession, options: PowerShellConsoleOptions) {
+  private constructor(session: PowerShellSession, options: PowerShellConsoleOptions, rawUI: ConsoleRawUI) {
     this.#session = session;
     this.#options = options;
+    this.#rawUI = rawUI;
+    this.#backlog = options.flowControl && new OutputBacklog(options.flowControl);
   }
 
-  /** Opens the session and shows the first prompt. */
+  /** Opens the session (its pool's host sized as the terminal is now) and shows the first prompt. */
   static async open(options: PowerShellConsoleOptions): Promise<PowerShellConsole> {
-    const session = await PowerShellSession.open({ ...options, host: hostWithUI() });
-    const console = new PowerShellConsole(session, options);
+    const rawUI = new ConsoleRawUI(options.size ?? DEFAULT_TERMINAL_SIZE);
+    const session = await PowerShellSession.open({ ...options, host: rawUI.hostInfo() });
+    const console = new PowerShellConsole(session, options, rawUI);
     await console.#prompt();
     return console;
   }
@@ -60,7 +75,8 @@ export class PowerShellConsole {
     if (this.#running !== undefined) throw new UsageError('a command is already running in this session');
     if (line.trim() === 'exit') return this.#options.onExit();
     if (line.trim() === '') return void this.#prompt();
-    const pipeline = this.#session.invoke(withOutDefault(pipelineForScript(line)), {
+    const spec = { ...withOutDefault(pipelineForScript(line)), host: this.#rawUI.hostInfo() };
+    const pipeline = this.#session.invoke(spec, {
       onHostCall: (call) => this.#hostCall(call),
       onError: (record) => this.#emit({ type: 'error', message: record.message }),
       // Warning, verbose and debug records also reach the host UI as WriteWarningLine etc. (shown from there),
@@ -70,6 +86,7 @@ export class PowerShellConsole {
       onProgress: (record) => this.#emit({ type: 'progress', source: pipeline.id, record }),
     });
     this.#running = pipeline;
+    if (this.#backlog?.paused === true) pipeline.pauseReceiving();
     void pipeline.finished
       .then(
         (result) => {
@@ -83,8 +100,10 @@ export class PowerShellConsole {
         this.#running = undefined;
         this.#pendingRead?.reject(new ReadInterruptedError('the command ended'));
         this.#pendingRead = undefined;
-        return this.#prompt();
-      });
+        if (!this.#closed) return this.#prompt();
+      })
+      // The session failed under the command: its reason is shown above, and no prompt can follow.
+      .catch(() => undefined);
   }
 
   /** The line typed for the pending Read-Host. */
@@ -106,12 +125,23 @@ export class PowerShellConsole {
     return tabExpansion(this.#session, text, cursor);
   }
 
+  acknowledge(characters: number): void {
+    if (this.#backlog?.acknowledged(characters) === true) this.#running?.resumeReceiving();
+  }
+
+  /** Lines run from now on are formatted for this size; the running one keeps the size it started with. */
+  resize(columns: number, rows: number): void {
+    this.#rawUI.resize({ columns, rows });
+  }
+
   close(): Promise<void> {
+    this.#closed = true;
     this.interrupt();
     return this.#session.close();
   }
 
   #emit(event: TerminalEventDto): void {
+    if (this.#backlog?.delivered(terminalTextLength(event)) === true) this.#running?.pauseReceiving();
     this.#options.onEvent(event);
   }
 
@@ -174,10 +204,14 @@ export class PowerShellConsole {
         });
       case 'SetShouldExit':
         return this.#options.onExit();
-      default:
+      default: {
+        const rawUI = this.#rawUI.handle(call, session);
+        if (rawUI === 'clear-screen') return this.#emit({ type: 'clear' });
+        if (rawUI !== undefined) return;
         if (!(await answerPromptCall(session, call, this.#prompter)) && call.expectsAnswer) {
           session.declineHostCall(call);
         }
+      }
     }
   }
 }

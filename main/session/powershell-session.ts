@@ -385,6 +385,9 @@ export class RemotePipeline {
   readonly #handlers: PipelineHandlers;
   readonly #control: PipelineControl;
   readonly #backlog: OutputBacklog | undefined;
+  /** Held by `pauseReceiving`; Receive is paused while this or the object backlog says so. */
+  #heldByCaller = false;
+  #receivePaused = false;
   #hadErrors = false;
   #settle: { resolve: (result: PipelineResult) => void; reject: (error: Error) => void } | undefined;
 
@@ -411,7 +414,31 @@ export class RemotePipeline {
   /** With flow control: `count` delivered objects and records have been written by the consumer. */
   acknowledge(count: number): void {
     if (this.#backlog === undefined) throw new UsageError('this pipeline was started without flow control');
-    if (this.#backlog.acknowledged(count)) this.#control.resume();
+    if (this.#backlog.acknowledged(count)) this.#updateReceive();
+  }
+
+  /**
+   * Stops issuing Receive for this pipeline until `resumeReceiving` (flow control the caller counts itself,
+   * e.g. in characters of the host calls it writes); the server holds the pipeline's output, host calls
+   * and end meanwhile. Called right after `invoke`, the pipeline starts paused: it is received only once
+   * the server has answered its Command.
+   */
+  pauseReceiving(): void {
+    this.#heldByCaller = true;
+    this.#updateReceive();
+  }
+
+  resumeReceiving(): void {
+    this.#heldByCaller = false;
+    this.#updateReceive();
+  }
+
+  #updateReceive(): void {
+    const paused = this.#heldByCaller || this.#backlog?.paused === true;
+    if (paused === this.#receivePaused) return;
+    this.#receivePaused = paused;
+    if (paused) this.#control.pause();
+    else this.#control.resume();
   }
 
   /** @internal */
@@ -421,7 +448,7 @@ export class RemotePipeline {
 
   /** @internal */
   record(event: StreamEvent): void {
-    if (this.#backlog?.delivered(1) === true) this.#control.pause();
+    if (this.#backlog?.delivered(1) === true) this.#updateReceive();
     const handlers = this.#handlers;
     switch (event.type) {
       case 'output':

@@ -237,7 +237,7 @@ export function Sidebar({
         type="search"
         className="search"
         aria-label="Search hosts"
-        aria-controls={`${id}-tree`}
+        aria-controls={rows.length === 0 ? undefined : `${id}-tree`}
         placeholder="Search name, address, user"
         value={query}
         onChange={(event) => setQuery(event.target.value)}

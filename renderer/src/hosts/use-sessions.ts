@@ -27,19 +27,25 @@ export const HOST_STATUS_LABELS: Readonly<Record<HostStatus, string>> = {
   'not-connected': 'not connected',
 };
 
+/** The status a session's state shows as (every waiting state counts as connecting). */
+export function sessionStatus(state: SessionSummary['state']): HostStatus {
+  switch (state) {
+    case 'connected':
+    case 'failed':
+      return state;
+    case 'disconnected':
+      return 'not-connected';
+    default:
+      return 'connecting';
+  }
+}
+
 /** One status per host for its dot: connected if any session is, else connecting, else failed. */
 export function hostStatuses(sessions: Iterable<SessionSummary>): ReadonlyMap<string, HostStatus> {
   const rank: Record<HostStatus, number> = { connected: 3, connecting: 2, failed: 1, 'not-connected': 0 };
   const statuses = new Map<string, HostStatus>();
   for (const session of sessions) {
-    const status: HostStatus =
-      session.state === 'connected'
-        ? 'connected'
-        : session.state === 'failed'
-          ? 'failed'
-          : session.state === 'disconnected'
-            ? 'not-connected'
-            : 'connecting';
+    const status = sessionStatus(session.state);
     if (rank[status] > rank[statuses.get(session.hostId) ?? 'not-connected']) statuses.set(session.hostId, status);
   }
   return statuses;

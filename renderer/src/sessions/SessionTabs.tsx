@@ -1,23 +1,53 @@
-import { useEffect, useMemo, useState } from 'react';
+import type { Terminal } from '@xterm/xterm';
+import {
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+} from 'react';
 import type { AppClient } from '../../../core/contract/app-contract';
 import { ContractError } from '../../../core/contract/contract-error';
 import type { SessionSummary } from '../../../core/contract/session-service';
-import { shownError } from '../dialogs/error-text';
+import { ConfirmDialog } from '../dialogs/ConfirmDialog';
+import { shownError, type ShownError } from '../dialogs/error-text';
 import { ErrorMessage } from '../dialogs/ErrorMessage';
+import { HOST_STATUS_LABELS, sessionStatus } from '../hosts/use-sessions';
 import { useSettings } from '../settings/SettingsContext';
 import { TerminalView } from '../terminal/TerminalView';
+import { CommandActivity } from './command-activity';
 import './sessions.css';
+import { TAB_SHORTCUTS_HELP, tabShortcut } from './tab-keys';
+import { useHostHistory } from './use-host-history';
+import {
+  activateTab,
+  closeTab,
+  cycleTab,
+  moveTab,
+  moveTabBy,
+  NO_TABS,
+  reconnected,
+  reconnectEnded,
+  reconnectRequested,
+  renameTab,
+  sessionSeen,
+  tabTitle,
+  type SessionTab,
+  type TabsState,
+} from './tab-state';
 import { SessionTerminalEvents, sessionTerminalCallbacks } from './terminal-events';
 
-const STATE_TEXT: Readonly<Record<SessionSummary['state'], string>> = {
+const WAITING_TEXT: Readonly<Partial<Record<SessionSummary['state'], string>>> = {
   connecting: 'Connecting…',
   'awaiting-trust': 'Waiting for your decision about the certificate…',
   'awaiting-credentials': 'Waiting for the password…',
-  connected: 'Connected',
   reconnecting: 'Reconnecting…',
-  disconnected: 'Disconnected',
-  failed: 'The connection failed.',
 };
+
+/** A session that ended without the user closing its tab (the tab stays, with Reconnect). */
+const isOver = (state: SessionSummary['state'] | undefined) => state === 'failed' || state === 'disconnected';
 
 export interface SessionTabsProps {
   readonly services: AppClient;
@@ -26,10 +56,16 @@ export interface SessionTabsProps {
   readonly hostName: (hostId: string) => string;
 }
 
+/** Where the focus goes once a change to the tabs is on screen. */
+type FocusTarget = 'tab' | 'terminal' | undefined;
+
 /**
- * A tab per session (title: the host's name; a close button disconnects it) and the active session's
- * terminal. Terminals stay mounted while their tab is in the background, so their screens are kept. Mount
- * it for the whole life of the app: it keeps every session's terminal events from the first one on.
+ * A tab per session and the front tab's terminal (Windows Terminal's tabs, as a WAI-ARIA tab list). Tabs can
+ * be renamed (F2 or double-click), moved (keys or drag and drop) and closed (asking first while a command
+ * runs); a session that fails or drops keeps its tab, with the reason and Reconnect, which opens a new
+ * session to the host in the same tab. Terminals stay mounted in background tabs, and across a reconnect,
+ * so their screens are kept. Mount it for the whole life of the app: it keeps every session's terminal
+ * events from the first one on.
  */
 export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
   const { sessions } = services;
@@ -39,94 +75,350 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
     setEvents(created);
     return () => created.dispose();
   }, [services]);
-  const [active, setActive] = useState<string | undefined>();
-  const [closed, setClosed] = useState<ReadonlySet<string>>(new Set());
-  const open = [...known.values()].filter((session) => !closed.has(session.sessionId));
-  const shown = open.find((session) => session.sessionId === active) ?? open.at(-1);
+  const [activity] = useState(() => new CommandActivity());
+  const [state, dispatch] = useReducer(
+    (current: TabsState, change: (state: TabsState) => TabsState) => change(current),
+    NO_TABS,
+  );
+  const [renaming, setRenaming] = useState<string | undefined>();
+  const [confirmingClose, setConfirmingClose] = useState<string | undefined>();
+  const [reconnectErrors, setReconnectErrors] = useState<ReadonlyMap<string, ShownError>>(new Map());
+  const tabButtons = useRef(new Map<string, HTMLButtonElement>());
+  const terminals = useRef(new Map<string, Terminal>());
+  const focusAfterRender = useRef<FocusTarget>(undefined);
+  const dragged = useRef<string | undefined>(undefined);
 
-  // A newly opened session comes to the front.
-  const newest = open.at(-1)?.sessionId;
-  useEffect(() => setActive(newest), [newest]);
+  useEffect(() => {
+    for (const session of known.values()) dispatch((current) => sessionSeen(current, session));
+  }, [known]);
 
-  const close = (sessionId: string) => {
-    setClosed((current) => new Set(current).add(sessionId));
+  const activeId = state.activeTabId;
+  useEffect(() => {
+    const target = focusAfterRender.current;
+    focusAfterRender.current = undefined;
+    if (activeId === undefined || target === undefined) return;
+    if (target === 'tab') tabButtons.current.get(activeId)?.focus();
+    else terminals.current.get(activeId)?.focus();
+  });
+
+  const titleOf = (tab: SessionTab) => tabTitle(tab, hostName(tab.hostId));
+  const forgetSession = (sessionId: string) => {
     events?.forget(sessionId);
+    activity.forget(sessionId);
     sessions.disconnect({ sessionId }).catch(() => undefined);
   };
 
-  if (open.length === 0 || events === undefined) return null;
+  const close = (tab: SessionTab) => {
+    focusAfterRender.current = 'tab';
+    setConfirmingClose(undefined);
+    dispatch((current) => closeTab(current, tab.id));
+    terminals.current.delete(tab.id);
+    forgetSession(tab.sessionId);
+  };
+
+  /** Closes at once, or asks first while a command runs. */
+  const requestClose = (tab: SessionTab) => {
+    const running = known.get(tab.sessionId)?.state === 'connected' && activity.isRunning(tab.sessionId);
+    if (running) setConfirmingClose(tab.id);
+    else close(tab);
+  };
+
+  const reconnect = (tab: SessionTab) => {
+    const previous = tab.sessionId;
+    setReconnectErrors((current) => withoutKey(current, tab.id));
+    dispatch((current) => reconnectRequested(current, tab.id));
+    sessions.connect({ hostId: tab.hostId }).then(
+      (summary) => {
+        dispatch((current) => reconnected(current, tab.id, summary.sessionId));
+        forgetSession(previous);
+      },
+      (error: unknown) => {
+        dispatch((current) => reconnectEnded(current, tab.id));
+        setReconnectErrors((current) => new Map(current).set(tab.id, shownError(error)));
+      },
+    );
+  };
+
+  // The tab shortcuts work from anywhere, the terminal included (it would take the keys otherwise).
+  const stateRef = useRef(state);
+  useLayoutEffect(() => {
+    stateRef.current = state;
+  });
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      const shortcut = tabShortcut(event);
+      const current = stateRef.current;
+      const active = current.activeTabId;
+      if (shortcut === undefined || active === undefined || document.querySelector('dialog[open]') !== null) return;
+      event.preventDefault();
+      event.stopPropagation();
+      const fromTabs = document.activeElement?.closest('[role="tablist"]') !== null;
+      focusAfterRender.current = fromTabs ? 'tab' : 'terminal';
+      dispatch((latest) =>
+        shortcut.kind === 'cycle' ? cycleTab(latest, shortcut.step) : moveTabBy(latest, active, shortcut.by),
+      );
+    };
+    window.addEventListener('keydown', onKeyDown, true);
+    return () => window.removeEventListener('keydown', onKeyDown, true);
+  }, []);
+
+  const onTabKeyDown = (tab: SessionTab, index: number, event: ReactKeyboardEvent<HTMLButtonElement>) => {
+    const to = (target: SessionTab | undefined) => {
+      if (target === undefined) return;
+      event.preventDefault();
+      focusAfterRender.current = 'tab';
+      dispatch((current) => activateTab(current, target.id));
+    };
+    switch (event.key) {
+      case 'ArrowRight':
+        return to(state.tabs[(index + 1) % state.tabs.length]);
+      case 'ArrowLeft':
+        return to(state.tabs[(index - 1 + state.tabs.length) % state.tabs.length]);
+      case 'Home':
+        return to(state.tabs[0]);
+      case 'End':
+        return to(state.tabs.at(-1));
+      case 'F2':
+        event.preventDefault();
+        return setRenaming(tab.id);
+      case 'Delete':
+        event.preventDefault();
+        return requestClose(tab);
+    }
+  };
+
+  const confirming = state.tabs.find((tab) => tab.id === confirmingClose);
+  if (state.tabs.length === 0 || events === undefined) return null;
   return (
     <div className="session-tabs">
       <div role="tablist" aria-label="Sessions" className="session-tab-list">
-        {open.map((session) => {
-          const name = hostName(session.hostId);
-          const selected = session.sessionId === shown?.sessionId;
+        {state.tabs.map((tab, index) => {
+          const title = titleOf(tab);
+          const selected = tab.id === activeId;
+          const status = sessionStatus(known.get(tab.sessionId)?.state ?? 'connecting');
           return (
-            <div key={session.sessionId} className="session-tab" data-selected={selected}>
+            <div
+              key={tab.id}
+              className="session-tab"
+              data-selected={selected}
+              draggable={renaming !== tab.id}
+              onDragStart={(event) => {
+                dragged.current = tab.id;
+                event.dataTransfer.effectAllowed = 'move';
+              }}
+              onDragOver={(event) => {
+                if (dragged.current !== undefined) event.preventDefault();
+              }}
+              onDrop={(event) => {
+                event.preventDefault();
+                const moving = dragged.current;
+                dragged.current = undefined;
+                if (moving !== undefined) dispatch((current) => moveTab(current, moving, index));
+              }}
+              onDragEnd={() => (dragged.current = undefined)}
+            >
+              <span className={`status-dot status-${status}`} aria-hidden="true" />
+              {renaming === tab.id ? (
+                <RenameField
+                  title={title}
+                  onDone={(name) => {
+                    setRenaming(undefined);
+                    focusAfterRender.current = 'tab';
+                    if (name !== undefined) dispatch((current) => renameTab(current, tab.id, name));
+                  }}
+                />
+              ) : (
+                <button
+                  type="button"
+                  role="tab"
+                  id={`tab-${tab.id}`}
+                  ref={(element) => {
+                    if (element === null) tabButtons.current.delete(tab.id);
+                    else tabButtons.current.set(tab.id, element);
+                  }}
+                  aria-selected={selected}
+                  aria-controls={`panel-${tab.id}`}
+                  aria-describedby={`tab-status-${tab.id}`}
+                  tabIndex={selected ? 0 : -1}
+                  title={`${title} (${HOST_STATUS_LABELS[status]})\n${TAB_SHORTCUTS_HELP}`}
+                  onClick={() => dispatch((current) => activateTab(current, tab.id))}
+                  onDoubleClick={() => setRenaming(tab.id)}
+                  onKeyDown={(event) => onTabKeyDown(tab, index, event)}
+                >
+                  {title}
+                </button>
+              )}
+              <span id={`tab-status-${tab.id}`} className="visually-hidden">
+                {HOST_STATUS_LABELS[status]}
+              </span>
               <button
                 type="button"
-                role="tab"
-                id={`tab-${session.sessionId}`}
-                aria-selected={selected}
-                aria-controls={`panel-${session.sessionId}`}
-                onClick={() => setActive(session.sessionId)}
+                className="session-tab-close"
+                aria-label={`Close ${title}`}
+                title="Close the tab (Delete)"
+                tabIndex={selected ? 0 : -1}
+                onClick={() => requestClose(tab)}
               >
-                {name}
-              </button>
-              <button type="button" aria-label={`Close ${name}`} onClick={() => close(session.sessionId)}>
                 ✕
               </button>
             </div>
           );
         })}
       </div>
-      {open.map((session) => (
-        <section
-          key={session.sessionId}
-          role="tabpanel"
-          id={`panel-${session.sessionId}`}
-          aria-labelledby={`tab-${session.sessionId}`}
-          className="session-panel"
-          hidden={session.sessionId !== shown?.sessionId}
+      <div className="session-panels">
+        {/* The panels keep one order (the tabs' ids): moving a tab never moves its terminal in the page. */}
+        {[...state.tabs].sort(byId).map((tab) => (
+          <section
+            key={tab.id}
+            role="tabpanel"
+            id={`panel-${tab.id}`}
+            aria-labelledby={`tab-${tab.id}`}
+            className="session-panel"
+            hidden={tab.id !== activeId}
+          >
+            <SessionPanel
+              tab={tab}
+              session={known.get(tab.sessionId)}
+              sessions={sessions}
+              history={services.history}
+              events={events}
+              activity={activity}
+              name={hostName(tab.hostId)}
+              reconnectError={reconnectErrors.get(tab.id)}
+              onReconnect={() => reconnect(tab)}
+              onClose={() => requestClose(tab)}
+              onTerminal={(terminal) => terminals.current.set(tab.id, terminal)}
+            />
+          </section>
+        ))}
+      </div>
+      {confirming === undefined ? null : (
+        <ConfirmDialog
+          title={`Close ${titleOf(confirming)}?`}
+          confirmLabel="Close tab"
+          onConfirm={() => close(confirming)}
+          onCancel={() => setConfirmingClose(undefined)}
         >
-          <SessionPanel session={session} sessions={sessions} events={events} name={hostName(session.hostId)} />
-        </section>
-      ))}
+          <p>A command is still running in this tab. Closing the tab stops it and ends the session.</p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }
 
+/** The tab's name as a text field: Enter keeps it, Escape gives up, leaving the field keeps it too. */
+function RenameField({
+  title,
+  onDone,
+}: {
+  readonly title: string;
+  readonly onDone: (name: string | undefined) => void;
+}) {
+  const [name, setName] = useState(title);
+  const done = useRef(false);
+  const finish = (result: string | undefined) => {
+    if (done.current) return;
+    done.current = true;
+    onDone(result);
+  };
+  return (
+    <input
+      className="session-tab-rename"
+      aria-label={`New name for the tab ${title}`}
+      title="Enter: rename · Escape: keep the old name · empty: the host's name"
+      value={name}
+      size={Math.max(8, name.length)}
+      // The field replaces the tab the user just asked to rename.
+      autoFocus
+      onFocus={(event) => event.currentTarget.select()}
+      onChange={(event) => setName(event.target.value)}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') finish(name);
+        else if (event.key === 'Escape') finish(undefined);
+        else return;
+        event.preventDefault();
+        event.stopPropagation();
+      }}
+      onBlur={() => finish(name)}
+    />
+  );
+}
+
 function SessionPanel({
+  tab,
   session,
   sessions,
+  history,
   events,
+  activity,
   name,
+  reconnectError,
+  onReconnect,
+  onClose,
+  onTerminal,
 }: {
-  readonly session: SessionSummary;
+  readonly tab: SessionTab;
+  readonly session: SessionSummary | undefined;
   readonly sessions: AppClient['sessions'];
+  readonly history: AppClient['history'];
   readonly events: SessionTerminalEvents;
+  readonly activity: CommandActivity;
   readonly name: string;
+  readonly reconnectError: ShownError | undefined;
+  readonly onReconnect: () => void;
+  readonly onClose: () => void;
+  readonly onTerminal: (terminal: Terminal) => void;
 }) {
-  const { sessionId } = session;
-  const [error, setError] = useState<unknown>();
-  const source = useMemo(() => events.source(sessionId), [events, sessionId]);
-  const callbacks = useMemo(() => sessionTerminalCallbacks(sessions, sessionId, setError), [sessions, sessionId]);
+  const { sessionId } = tab;
+  const state = session?.state ?? 'connecting';
+  const [callError, setCallError] = useState<{ sessionId: string; error: unknown } | undefined>();
+  const source = useMemo(() => activity.watch(sessionId, events.source(sessionId)), [activity, events, sessionId]);
+  const callbacks = useMemo(() => {
+    const calls = sessionTerminalCallbacks(sessions, sessionId, (error) => setCallError({ sessionId, error }));
+    return {
+      ...calls,
+      onInput: (input: Parameters<typeof calls.onInput>[0]) => {
+        activity.input(sessionId, input);
+        calls.onInput(input);
+      },
+    };
+  }, [activity, sessions, sessionId]);
+  const hostHistory = useHostHistory(history, tab.hostId, (error) => setCallError({ sessionId, error }));
   const { theme, fontFamily, fontSize, scrollback, copyOnSelect } = useSettings();
+  // The terminal appears with the first connection and stays (with its screen) across reconnects.
   const [started, setStarted] = useState(false);
   useEffect(() => {
-    if (session.state === 'connected') setStarted(true);
-  }, [session.state]);
+    if (state === 'connected') setStarted(true);
+  }, [state]);
 
   return (
     <div className="session-panel-body">
-      {session.state === 'connected' ? null : (
-        <div className="session-status" role="status">
-          {STATE_TEXT[session.state]}
-          <ErrorMessage error={session.error && shownError(ContractError.fromDto(session.error))} />
+      {isOver(state) ? (
+        <div className="session-problem">
+          {session?.error === undefined ? (
+            <p role="status">The session has ended.</p>
+          ) : (
+            <ErrorMessage error={shownError(ContractError.fromDto(session.error))} />
+          )}
+          <ErrorMessage error={reconnectError} />
+          <div className="session-problem-actions">
+            <button type="button" className="primary" disabled={tab.replacing} onClick={onReconnect}>
+              {tab.replacing ? 'Reconnecting…' : started ? 'Reconnect' : 'Try again'}
+            </button>
+            <button type="button" onClick={onClose}>
+              Close tab
+            </button>
+          </div>
         </div>
+      ) : state === 'connected' ? null : (
+        <p className="session-status" role="status">
+          {WAITING_TEXT[state]}
+        </p>
       )}
-      {error === undefined ? null : <ErrorMessage error={shownError(error)} />}
-      {started ? (
+      {callError?.sessionId === sessionId && state === 'connected' ? (
+        <ErrorMessage error={shownError(callError.error)} />
+      ) : null}
+      {started && hostHistory ? (
         <div className="session-terminal">
           <TerminalView
             events={source}
@@ -136,10 +428,21 @@ function SessionPanel({
             fontSize={fontSize}
             scrollback={scrollback}
             copyOnSelect={copyOnSelect}
+            onReady={onTerminal}
             {...callbacks}
+            {...hostHistory}
           />
         </div>
       ) : null}
     </div>
   );
+}
+
+const byId = (a: SessionTab, b: SessionTab) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function withoutKey<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {
+  if (!map.has(key)) return map;
+  const copy = new Map(map);
+  copy.delete(key);
+  return copy;
 }

@@ -29,6 +29,7 @@ function fakeSessions() {
       interrupt: record('interrupt'),
       complete: record('complete', null),
       acknowledgeOutput: record('acknowledgeOutput'),
+      resize: record('resize'),
     },
   };
 }
@@ -80,7 +81,7 @@ describe('SessionTerminalEvents', () => {
 });
 
 describe('sessionTerminalCallbacks', () => {
-  it('turns intents into session calls and acknowledges written text', async () => {
+  it('turns intents into session calls, acknowledges written text and reports the size', async () => {
     const fake = fakeSessions();
     const errors: unknown[] = [];
     const callbacks = sessionTerminalCallbacks(fake.sessions, SESSION, (error) => errors.push(error));
@@ -89,12 +90,14 @@ describe('sessionTerminalCallbacks', () => {
     callbacks.onInput({ type: 'interrupt' });
     callbacks.onWritten({ sequence: 3 });
     callbacks.onWritten({});
+    callbacks.onResize({ columns: 50, rows: 20 });
     expect(await callbacks.complete('Get-Da', 6)).toBeUndefined();
     expect(fake.calls).toEqual([
       ['submit', { sessionId: SESSION, text: 'Get-Date' }],
       ['answerReadLine', { sessionId: SESSION, text: 'alice' }],
       ['interrupt', { sessionId: SESSION }],
       ['acknowledgeOutput', { sessionId: SESSION, sequence: 3 }],
+      ['resize', { sessionId: SESSION, columns: 50, rows: 20 }],
       ['complete', { sessionId: SESSION, text: 'Get-Da', cursor: 6 }],
     ]);
     expect(errors).toEqual([]);

@@ -105,7 +105,7 @@ export class SessionTerminalEvents {
 
 type SessionCalls = Pick<
   AppClient['sessions'],
-  'submit' | 'answerReadLine' | 'interrupt' | 'complete' | 'acknowledgeOutput'
+  'submit' | 'answerReadLine' | 'interrupt' | 'complete' | 'acknowledgeOutput' | 'resize'
 >;
 
 /** The terminal's intents as calls on session `sessionId`; a failed call goes to `onError`. */
@@ -123,6 +123,10 @@ export function sessionTerminalCallbacks(sessions: SessionCalls, sessionId: stri
     onWritten(event: { readonly sequence?: number }): void {
       if (event.sequence !== undefined)
         sessions.acknowledgeOutput({ sessionId, sequence: event.sequence }).catch(onError);
+    },
+    /** The terminal engine reports its size once mounted and then at most once per animation frame. */
+    onResize({ columns, rows }: { readonly columns: number; readonly rows: number }): void {
+      sessions.resize({ sessionId, columns, rows }).catch(onError);
     },
     async complete(text: string, cursor: number): Promise<CompletionResult | undefined> {
       return (await sessions.complete({ sessionId, text, cursor })) ?? undefined;

@@ -1,15 +1,9 @@
 /**
- * Command history as the line editor uses it: oldest entry first. The caller keeps it per host and
- * hands it back with each new prompt.
+ * Command history as the line editor uses it: oldest entry first. The session starts from the host's saved
+ * history (main keeps it across restarts) and hands back each command line it runs.
  */
 
-export const DEFAULT_MAX_HISTORY = 4096;
-
-/** `history` with `entry` appended: blank lines and a repeat of the newest entry are not added, the oldest fall off past `maxLength`. */
-export function addToHistory(history: readonly string[], entry: string, maxLength = DEFAULT_MAX_HISTORY): string[] {
-  if (entry.trim() === '' || history.at(-1) === entry) return history.slice(-maxLength);
-  return [...history, entry].slice(-maxLength);
-}
+export { addToHistory, MAX_HISTORY_ENTRIES as DEFAULT_MAX_HISTORY } from '../../../core/contract/history-service';
 
 export interface HistoryMatch {
   readonly index: number;

@@ -43,7 +43,8 @@ export interface TerminalCallbacks {
   onWritten?(event: TerminalOutputEvent): void;
   /** TabExpansion2 on the remote host. */
   complete?(text: string, cursor: number): Promise<CompletionResult | undefined>;
-  onHistoryChange?(history: readonly string[]): void;
+  /** A command line was run: `entry`; `history` is the session's history with it added (unless blank or a repeat). */
+  onHistoryChange?(history: readonly string[], entry: string): void;
   /** Asked before multi-line text is pasted; resolves whether to paste it. */
   confirmPaste?(text: string): Promise<boolean>;
   onResize?(size: { readonly columns: number; readonly rows: number }): void;
@@ -317,7 +318,7 @@ export class TerminalEngine {
     for (const intent of intents) {
       if (intent.type === 'complete') this.#complete(intent.text, intent.cursor);
       else {
-        if (intent.type === 'submit') callbacks.onHistoryChange?.(intent.history);
+        if (intent.type === 'submit') callbacks.onHistoryChange?.(intent.history, intent.text);
         callbacks.onInput(intent);
       }
     }

@@ -1,0 +1,263 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { build } from 'vite';
+import type { WebBridgeApp } from '../main/index';
+import { startWebBridgeApp } from '../main/index';
+import { InMemoryCredentialStore } from '../main/stores/memory-credential-store';
+import type { FlowControlOptions } from '../main/session/flow-control';
+import { launchChromium } from '../e2e/support/chromium';
+import type { RunningLab } from '../e2e/support/lab';
+import { MiB, PeakMemory, measure, printTable, startLab } from './support/lab-session';
+
+// The whole app path (DESIGN.md §6): the lab's real pwsh → WinRM over HTTPS → main's session service →
+// the web bridge → the renderer in Debian's Chromium → xterm. Three figures:
+//  1. OUTPUT_MB of text printed by a command typed at the prompt, until xterm has written the next prompt
+//     (main's record of acknowledged events), with the app's terminal flow control and without it: MB/s
+//     and peak resident memory of this process, which is main (the bridge, the services, the sessions);
+//     Chromium and the lab are other processes.
+//  2. Resident memory of main with SESSIONS sessions open to the lab, over the same app with none.
+//  3. App start to first prompt: the bridge and services up, the page loaded, the host clicked, the prompt
+//     shown, each step's share.
+// Figures only, never assertions.
+
+const OUTPUT_MB = Number(process.env.BENCH_APP_OUTPUT_MB ?? 50);
+const LINE_CHARACTERS = 1_000;
+const SESSIONS = Number(process.env.BENCH_APP_SESSIONS ?? 20);
+
+interface AppUnderTest {
+  readonly bridge: WebBridgeApp;
+  readonly page: Page;
+  readonly hostId: string;
+  close(): Promise<void>;
+}
+
+async function openApp(
+  lab: RunningLab,
+  rendererDirectory: string,
+  browser: Awaited<ReturnType<typeof launchChromium>>,
+  terminalFlowControl?: FlowControlOptions | null,
+): Promise<AppUnderTest & { readonly startedMs: number; readonly loadedMs: number }> {
+  const dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'winrm-desk-bench-'));
+  const started = performance.now();
+  const bridge = await startWebBridgeApp({
+    dataDirectory,
+    rendererDirectory,
+    credentialStore: new InMemoryCredentialStore(),
+    logger: { warn: () => undefined, error: () => undefined },
+    ...(terminalFlowControl === undefined ? {} : { terminalFlowControl }),
+  });
+  const startedMs = performance.now() - started;
+  const { hosts, trust, credentials } = bridge.app.services;
+  const { descriptor } = lab;
+  const account = descriptor.accounts[0]!;
+  const host = await hosts.add({
+    draft: {
+      name: 'lab',
+      address: '127.0.0.1',
+      port: Number(new URL(descriptor.https_url).port),
+      transport: 'https',
+      auth: 'basic',
+      user: account.user,
+      advanced: { spnHostname: descriptor.host_name },
+    },
+  });
+  for (const file of [descriptor.root_ca, descriptor.issuing_ca] as string[]) {
+    await trust.importAuthority({ scope: { kind: 'host', hostId: host.id }, pem: await readFile(file, 'utf8') });
+  }
+  await credentials.setSecret({ hostId: host.id, secret: account.password, remember: false });
+  const page = await browser.context.newPage();
+  const loading = performance.now();
+  await page.goto(bridge.url);
+  await page.getByRole('treeitem', { name: 'lab' }).first().waitFor();
+  const loadedMs = performance.now() - loading;
+  return {
+    bridge,
+    page,
+    hostId: host.id,
+    startedMs,
+    loadedMs,
+    close: async () => {
+      await page.close();
+      await bridge.close();
+      await rm(dataDirectory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the host from the sidebar and resolves once the session's first prompt has been written by xterm. */
+async function connectFromSidebar(app: AppUnderTest): Promise<string> {
+  const prompted = nextPrompt(app);
+  await app.page.getByRole('treeitem', { name: 'lab' }).first().focus();
+  await app.page.keyboard.press('Enter');
+  const sessionId = await prompted;
+  await written(app, sessionId);
+  await app.page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
+  return sessionId;
+}
+
+/** The id of the session whose next `prompt` event main sends. */
+function nextPrompt(app: AppUnderTest): Promise<string> {
+  return new Promise((resolve) => {
+    const subscription = app.bridge.app.services.sessions.onDidTerminalEvent((event) => {
+      if (event.event.type !== 'prompt') return;
+      subscription.dispose();
+      resolve(event.sessionId);
+    });
+  });
+}
+
+/** Resolves once the renderer has acknowledged every character main sent for the session. */
+async function written(app: AppUnderTest, sessionId: string): Promise<void> {
+  while (app.bridge.app.services.sessions.unacknowledgedCharacters(sessionId) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+interface MemoryFigures {
+  readonly rssMiB: number;
+  /** V8 heap in use plus memory outside it held by JavaScript objects (buffers). */
+  readonly heapMiB: number;
+}
+
+interface OutputRun {
+  readonly name: string;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly peakMiB: number;
+  readonly growthMiB: number;
+  readonly peakUnacknowledged: number;
+}
+
+async function outputRun(
+  name: string,
+  lab: RunningLab,
+  rendererDirectory: string,
+  browser: Awaited<ReturnType<typeof launchChromium>>,
+  terminalFlowControl: FlowControlOptions | null | undefined,
+): Promise<OutputRun> {
+  const app = await openApp(lab, rendererDirectory, browser, terminalFlowControl);
+  try {
+    const sessionId = await connectFromSidebar(app);
+    const lines = Math.round((OUTPUT_MB * 1e6) / (LINE_CHARACTERS + 1));
+    global.gc?.();
+    const memory = new PeakMemory();
+    let peakUnacknowledged = 0;
+    const sampler = setInterval(() => {
+      peakUnacknowledged = Math.max(
+        peakUnacknowledged,
+        app.bridge.app.services.sessions.unacknowledgedCharacters(sessionId),
+      );
+    }, 20);
+    const { wallMs, cpuMs } = await measure(async () => {
+      const prompted = nextPrompt(app);
+      await app.page.keyboard.type(`$s = 'x' * ${LINE_CHARACTERS}; foreach ($i in 1..${lines}) { $s }`);
+      await app.page.keyboard.press('Enter');
+      await prompted;
+      await written(app, sessionId);
+    });
+    clearInterval(sampler);
+    return { name, wallMs, cpuMs, peakUnacknowledged, ...memory.stop() };
+  } finally {
+    await app.close();
+  }
+}
+
+async function sessionsMemory(
+  lab: RunningLab,
+  rendererDirectory: string,
+  browser: Awaited<ReturnType<typeof launchChromium>>,
+): Promise<{ idle: MemoryFigures; open: MemoryFigures; openMs: number }> {
+  const app = await openApp(lab, rendererDirectory, browser);
+  try {
+    const { sessions } = app.bridge.app.services;
+    await connectFromSidebar(app);
+    const settle = async () => {
+      global.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      global.gc?.();
+      const usage = process.memoryUsage();
+      return { rssMiB: usage.rss / MiB, heapMiB: (usage.heapUsed + usage.external) / MiB };
+    };
+    const idle = await settle();
+    const opened = performance.now();
+    const ids: string[] = [];
+    for (let index = 1; index < SESSIONS; index++) {
+      const prompted = nextPrompt(app);
+      ids.push((await sessions.connect({ hostId: app.hostId })).sessionId);
+      await prompted;
+    }
+    const openMs = performance.now() - opened;
+    const open = await settle();
+    if ((await sessions.list()).filter((session) => session.state === 'connected').length !== SESSIONS) {
+      throw new Error(`not all ${SESSIONS} sessions are connected`);
+    }
+    return { idle, open, openMs };
+  } finally {
+    await app.close();
+  }
+}
+
+const lab = await startLab();
+const rendererDirectory = path.resolve('dist/renderer-bench');
+await build({ configFile: path.resolve('vite.config.ts'), logLevel: 'error', build: { outDir: rendererDirectory } });
+const browser = await launchChromium();
+try {
+  // Start to first prompt, measured first so pwsh and Chromium start as cold as a user's first connect.
+  const first = await openApp(lab, rendererDirectory, browser);
+  const connected = await measure(() => connectFromSidebar(first));
+  await first.close();
+  console.log('App start to first prompt (bridge + services, page to sidebar, click to prompt written):');
+  printTable(
+    ['step', 'ms'],
+    [
+      ['main services + bridge up', first.startedMs.toFixed(0)],
+      ['page loaded, hosts shown', first.loadedMs.toFixed(0)],
+      ['Enter on the host → prompt written', connected.wallMs.toFixed(0)],
+      ['total', (first.startedMs + first.loadedMs + connected.wallMs).toFixed(0)],
+    ],
+  );
+
+  const runs = [
+    await outputRun('with flow control (default)', lab, rendererDirectory, browser, undefined),
+    await outputRun('without flow control', lab, rendererDirectory, browser, null),
+  ];
+  console.log(
+    `\n${OUTPUT_MB} MB typed-command output to the next prompt written by xterm (${LINE_CHARACTERS}-char lines):`,
+  );
+  printTable(
+    ['run', 'wall s', 'MB/s', 'main CPU s', 'peak RSS MiB', 'RSS growth MiB', 'peak unacked chars'],
+    runs.map((run) => [
+      run.name,
+      (run.wallMs / 1000).toFixed(1),
+      (OUTPUT_MB / (run.wallMs / 1000)).toFixed(2),
+      (run.cpuMs / 1000).toFixed(1),
+      run.peakMiB.toFixed(0),
+      run.growthMiB.toFixed(0),
+      run.peakUnacknowledged.toLocaleString('en'),
+    ]),
+  );
+  const [withFlow, withoutFlow] = runs as [OutputRun, OutputRun];
+  console.log(
+    `ratio with/without flow control: throughput ${(withoutFlow.wallMs / withFlow.wallMs).toFixed(2)}×, ` +
+      `RSS growth ${(withFlow.growthMiB / Math.max(1, withoutFlow.growthMiB)).toFixed(2)}×`,
+  );
+
+  const memory = await sessionsMemory(lab, rendererDirectory, browser);
+  console.log(`\nMain memory with ${SESSIONS} sessions open to the lab (after GC):`);
+  const perSession = (figure: keyof MemoryFigures) =>
+    ((memory.open[figure] - memory.idle[figure]) / (SESSIONS - 1)).toFixed(2);
+  printTable(
+    ['measure', 'one session MiB', `${SESSIONS} sessions MiB`, 'per extra session MiB'],
+    [
+      ['resident set', memory.idle.rssMiB.toFixed(0), memory.open.rssMiB.toFixed(0), perSession('rssMiB')],
+      ['JS heap + external', memory.idle.heapMiB.toFixed(1), memory.open.heapMiB.toFixed(1), perSession('heapMiB')],
+    ],
+  );
+  console.log(`opening ${SESSIONS - 1} more sessions one after another: ${(memory.openMs / 1000).toFixed(1)} s`);
+} finally {
+  await browser.close();
+  await lab.stop();
+  await rm(rendererDirectory, { recursive: true, force: true });
+}

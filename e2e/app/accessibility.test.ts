@@ -1,0 +1,245 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Settings } from '../../core/contract/settings-service';
+import { THEMES } from '../../core/contract/settings-service';
+import type { WebBridgeApp } from '../../main/index';
+import { lastTerminalLine, terminalText } from '../support/app-page';
+import { RunningLab } from '../support/lab';
+import type { RendererAppFixture } from '../support/renderer-app';
+import { startRendererAppFixture } from '../support/renderer-app';
+
+const AXE_SOURCE = path.resolve('node_modules/axe-core/axe.min.js');
+/** Served as if it were one of the app's own files: the page's CSP allows only same-origin scripts. */
+const AXE_URL_PATH = '/__axe-core.min.js';
+const PROMPT = /^\[win-lab\.lab\.test\]: PS .*> ?$/;
+
+/**
+ * Problems reported to the lead and left to their owner, so this test still guards everything else:
+ * the session tab list holds a wrapper per tab (tab button and close button), not tabs (SessionTabs.tsx);
+ * the sidebar's tree items are named by aria-label with the bare name while they show more text (address,
+ * user, host count), so their visible text is not within their name (Sidebar.tsx; naming them by their
+ * text changes the names e2e/app/sidebar.test.ts reads).
+ */
+const KNOWN_ISSUES: readonly { readonly rule: string; readonly target: RegExp }[] = [
+  { rule: 'aria-required-children', target: /^\.session-tab-list$/ },
+  { rule: 'label-content-name-mismatch', target: /^(li|\.tree-host)\[aria-label=/ },
+];
+
+interface AxeViolation {
+  readonly id: string;
+  readonly impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
+  readonly help: string;
+  readonly nodes: readonly { readonly target: readonly string[] }[];
+}
+
+interface Finding {
+  readonly line: string;
+  readonly impact: AxeViolation['impact'];
+  /** One of KNOWN_ISSUES. */
+  readonly known: boolean;
+}
+
+/** axe-core's violations on the page as it is now, one line each ("state: impact id (help) targets"). */
+async function axeViolations(page: Page, state: string): Promise<Finding[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    await page.route(`**${AXE_URL_PATH}`, (route) =>
+      route.fulfill({ path: AXE_SOURCE, contentType: 'text/javascript; charset=utf-8' }),
+    );
+    await page.addScriptTag({ url: AXE_URL_PATH });
+  }
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run()).violations;
+  });
+  return violations.map(({ id, impact, help, nodes }) => {
+    const targets = nodes.map((node) => node.target.join(' '));
+    const known = KNOWN_ISSUES.some(
+      (issue) => issue.rule === id && targets.every((target) => issue.target.test(target)),
+    );
+    return { impact, known, line: `${state}: ${impact ?? 'unknown'} ${id} (${help}) ${targets.join(', ')}` };
+  });
+}
+
+/** A lab host over HTTPS whose CA is not trusted yet: connecting to it shows the trust dialog. */
+async function addLabHost(bridge: WebBridgeApp, lab: RunningLab, groupId?: string) {
+  const descriptor = lab.descriptor;
+  return bridge.app.services.hosts.add({
+    draft: {
+      name: 'lab',
+      address: '127.0.0.1',
+      port: Number(new URL(descriptor.https_url).port),
+      transport: 'https',
+      auth: 'basic',
+      user: descriptor.accounts[0]!.user,
+      advanced: { spnHostname: descriptor.host_name },
+      ...(groupId === undefined ? {} : { groupId }),
+    },
+  });
+}
+
+// The app's main states checked by axe-core in both themes, and the app used by keyboard alone: the
+// renderer in Chromium, the real main services behind the web bridge, the lab's PowerShell behind WinRM.
+describe('accessibility', () => {
+  let lab: RunningLab;
+  let fixture: RendererAppFixture;
+  beforeAll(async () => {
+    [lab, fixture] = await Promise.all([RunningLab.start(['--enable-basic']), startRendererAppFixture('a11y')]);
+  }, 120_000);
+  afterAll(async () => {
+    await fixture?.close();
+    await lab?.stop();
+  });
+  afterEach(async () => fixture.closeApp());
+
+  it.each(THEMES)('axe finds no serious or critical problem in the %s theme', async (theme: Settings['theme']) => {
+    const { bridge, page, problems } = await fixture.open({ webgl: false });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const { hosts, settings } = bridge.app.services;
+    await settings.update({ theme });
+    await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
+    const found: Finding[] = [];
+    const check = async (state: string) => {
+      found.push(...(await axeViolations(page, `${theme} ${state}`)));
+      await page.screenshot({ path: `test-results/a11y-${theme}-${state}.png` });
+    };
+
+    await page.getByText('No saved hosts yet.').waitFor();
+    await check('empty');
+
+    const group = await hosts.addGroup({ name: 'Servers' });
+    await addLabHost(bridge, lab, group.id);
+    await hosts.add({ draft: { name: 'web01', address: 'web01.corp.example', user: 'CORP\\alice' } });
+    await page.getByRole('treeitem', { name: 'web01' }).waitFor();
+    await check('sidebar');
+
+    await page.getByRole('button', { name: 'Add host' }).click();
+    const form = page.getByRole('dialog', { name: 'Add a host' });
+    await form.getByText('Advanced options').click();
+    await form.getByLabel('Message encryption', { exact: true }).waitFor();
+    await check('host-form');
+    await page.keyboard.press('Escape');
+    await form.waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settingsDialog = page.getByRole('dialog', { name: 'Settings' });
+    await settingsDialog.waitFor();
+    await check('settings');
+    await settingsDialog.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('treeitem', { name: 'lab' }).first().focus();
+    await page.keyboard.press('Enter');
+    // Basic asks for the password first; the certificate is met when connecting.
+    const signIn = page.getByRole('dialog', { name: 'Sign in to lab' });
+    await signIn.waitFor({ timeout: 30_000 });
+    await check('credential-dialog');
+    await signIn.getByLabel('Password', { exact: true }).fill(lab.descriptor.accounts[0]!.password);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    const trustDialog = page.getByRole('dialog', { name: 'Do you trust lab?' });
+    await trustDialog.waitFor({ timeout: 30_000 });
+    await check('trust-dialog');
+    await trustDialog.getByRole('button', { name: 'Trust the CA' }).click();
+    await expect.poll(() => lastTerminalLine(page), { timeout: 30_000 }).toMatch(PROMPT);
+    await check('session');
+
+    console.log(found.length === 0 ? `${theme}: axe found nothing` : found.map((entry) => entry.line).join('\n'));
+    const severe = found.filter((entry) => !entry.known && (entry.impact === 'serious' || entry.impact === 'critical'));
+    expect(severe.map((entry) => entry.line)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('can be used by keyboard alone, with the focus always visible', async () => {
+    const { bridge, page, problems } = await fixture.open({ webgl: false });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const descriptor = lab.descriptor;
+    const alice = descriptor.accounts[0]!;
+
+    /** The focused element in words, and whether its focus is drawn (outline or box shadow). */
+    const focused = () =>
+      page.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        if (element === null || element === document.body) return { name: 'body', visible: false };
+        const style = getComputedStyle(element);
+        const label =
+          element.getAttribute('aria-label') ??
+          (element.id === '' ? null : document.querySelector(`label[for="${CSS.escape(element.id)}"]`)?.textContent) ??
+          element.textContent?.trim().slice(0, 40) ??
+          '';
+        const name = `${element.getAttribute('role') ?? element.tagName.toLowerCase()} ${label}`;
+        // The terminal's input is xterm's hidden textarea: xterm shows its focus on the terminal element.
+        const drawn = element.classList.contains('xterm-helper-textarea')
+          ? (element.closest('.xterm') as HTMLElement)
+          : element;
+        const drawnStyle = drawn === element ? style : getComputedStyle(drawn);
+        const visible =
+          element.matches(':focus-visible') &&
+          ((drawnStyle.outlineStyle !== 'none' && parseFloat(drawnStyle.outlineWidth) > 0) ||
+            drawnStyle.boxShadow !== 'none');
+        return { name, visible };
+      });
+    /** Presses Tab until `matches` the focused element's name, checking each stop has a visible focus. */
+    const tabTo = async (matches: RegExp, limit = 30) => {
+      const visited: string[] = [];
+      for (let step = 0; step < limit; step++) {
+        await page.keyboard.press('Tab');
+        const { name, visible } = await focused();
+        visited.push(name);
+        // Past the page's last control Tab leaves the page (the browser's own controls), then comes back.
+        if (name === 'body') continue;
+        expect(visible, `focus visible on ${name}`).toBe(true);
+        if (matches.test(name)) return;
+      }
+      throw new Error(`Tab never reached ${String(matches)}; visited ${visited.join(' | ')}`);
+    };
+
+    // The lab's CA is trusted beforehand for whatever host is added: this walk is about the keyboard.
+    const trusted = bridge.app.services.hosts.onDidChangeHosts(({ hosts }) => {
+      for (const host of hosts) {
+        for (const file of [descriptor['root_ca'], descriptor['issuing_ca']] as string[]) {
+          void bridge.app.services.trust.importAuthority({
+            scope: { kind: 'host', hostId: host.id },
+            pem: readFileSync(file, 'utf8'),
+          });
+        }
+      }
+    });
+
+    await tabTo(/^button Add host$/);
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('dialog', { name: 'Add a host' });
+    await form.waitFor();
+    expect((await focused()).name).toMatch(/^input Name|^input$/);
+    await page.keyboard.type('lab');
+    await tabTo(/Address/, 2);
+    await page.keyboard.type('127.0.0.1');
+    await tabTo(/Port/, 2);
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type(new URL(descriptor.https_url).port);
+    await tabTo(/Authentication|select/, 4);
+    await page.keyboard.type('b'); // Basic
+    await tabTo(/User/, 2);
+    await page.keyboard.type(alice.user);
+    await page.keyboard.press('Enter');
+    await form.waitFor({ state: 'detached' });
+    trusted.dispose();
+
+    // The tree is one Tab stop; arrow keys move within it.
+    await tabTo(/^treeitem Ungrouped$/);
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toEqual({ name: 'treeitem lab', visible: true });
+    await page.keyboard.press('Enter');
+    const signIn = page.getByRole('dialog', { name: 'Sign in to lab' });
+    await signIn.waitFor({ timeout: 30_000 });
+    expect((await focused()).name).toMatch(/Password/);
+    await page.keyboard.type(alice.password);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => lastTerminalLine(page), { timeout: 30_000 }).toMatch(/PS .*> ?$/);
+    await tabTo(/^textarea PowerShell on lab$/);
+    await page.keyboard.type('Get-Date');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/\b20\d\d\b/);
+    await page.screenshot({ path: 'test-results/a11y-keyboard-terminal.png' });
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,248 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { WebBridgeApp } from '../../main/index';
+import { lastTerminalLine, terminalText } from '../support/app-page';
+import { labAdmin, RunningLab } from '../support/lab';
+import type { RendererAppFixture } from '../support/renderer-app';
+import { startRendererAppFixture } from '../support/renderer-app';
+
+const PROMPT = /\[win-lab\.lab\.test\]: PS .*> ?$/;
+
+// The session tabs in Chromium, against the real main services behind the web bridge and the lab's real
+// PowerShell: several tabs to one host, renaming, moving and closing them by keyboard, a dropped session
+// reconnected in its tab, and a connection that fails shown in its tab.
+describe('session tabs', () => {
+  let lab: RunningLab;
+  let fixture: RendererAppFixture;
+  beforeAll(async () => {
+    [lab, fixture] = await Promise.all([RunningLab.start(['--enable-basic']), startRendererAppFixture('tabs')]);
+  }, 120_000);
+  afterAll(async () => {
+    await fixture?.close();
+    await lab?.stop();
+  });
+  afterEach(async () => fixture.closeApp());
+
+  /** Opens the app with a saved host `name` to the lab (Basic over HTTPS, CA trusted, password saved). */
+  async function openWithHost(name = 'lab', port = Number(new URL(lab.descriptor.https_url).port)) {
+    const opened = await fixture.open({ webgl: false });
+    await opened.page.setViewportSize({ width: 1400, height: 900 });
+    const { hosts, trust, credentials } = opened.bridge.app.services;
+    const alice = lab.descriptor.accounts[0]!;
+    const host = await hosts.add({
+      draft: {
+        name,
+        address: '127.0.0.1',
+        port,
+        transport: 'https',
+        auth: 'basic',
+        user: alice.user,
+        advanced: { spnHostname: lab.descriptor.host_name },
+      },
+    });
+    for (const file of [lab.descriptor.root_ca, lab.descriptor.issuing_ca] as string[]) {
+      await trust.importAuthority({ scope: { kind: 'host', hostId: host.id }, pem: readFileSync(file, 'utf8') });
+    }
+    await credentials.setSecret({ hostId: host.id, user: alice.user, secret: alice.password, remember: true });
+    return { ...opened, host };
+  }
+
+  const tabNames = (page: Page) => page.getByRole('tab').allTextContents();
+  const selectedTab = (page: Page) => page.locator('[role="tab"][aria-selected="true"]').textContent();
+  const lastLine = async (page: Page) => (await lastTerminalLine(page)) ?? '';
+
+  /** Connects from the sidebar (Enter on the host) and waits for the prompt in the new tab. */
+  async function connect(page: Page, hostName: string): Promise<void> {
+    const tabs = (await tabNames(page)).length;
+    await page.getByRole('treeitem', { name: hostName, exact: true }).first().focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await tabNames(page)).length).toBe(tabs + 1);
+    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(PROMPT);
+  }
+
+  /** Types `line` into the visible terminal and presses Enter. */
+  async function type(page: Page, line: string): Promise<void> {
+    await page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
+    await page.keyboard.type(line);
+    await page.keyboard.press('Enter');
+  }
+
+  /** Runs `line` and waits for the prompt after it. */
+  async function run(page: Page, line: string): Promise<void> {
+    const prompts = (await terminalText(page)).match(/PS .*>/g)?.length ?? 0;
+    await type(page, line);
+    await expect
+      .poll(async () => (await terminalText(page)).match(/PS .*>/g)?.length, { timeout: 20_000 })
+      .toBe(prompts + 1);
+  }
+
+  const sessionCount = async (bridge: WebBridgeApp) => (await bridge.app.services.sessions.list()).length;
+
+  it('opens two tabs to one host, renames, moves and switches them by keyboard, and asks before closing a busy one', async () => {
+    const { bridge, page, problems } = await openWithHost();
+    await connect(page, 'lab');
+    await connect(page, 'lab');
+    expect(await tabNames(page)).toEqual(['lab', 'lab (2)']);
+    expect(await selectedTab(page)).toBe('lab (2)');
+
+    // Switching from the terminal keeps the keys away from it, and the focus goes to the other terminal.
+    await page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
+    await page.keyboard.press('Alt+PageUp');
+    expect(await selectedTab(page)).toBe('lab');
+    await page.keyboard.press('Control+Tab');
+    expect(await selectedTab(page)).toBe('lab (2)');
+    await page.keyboard.press('Control+Shift+Tab');
+    expect(await selectedTab(page)).toBe('lab');
+    await page.keyboard.type('1+1');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => terminalText(page)).toMatch(/^2$/m);
+
+    // Rename with F2: Escape keeps the old name, Enter takes the new one.
+    const second = page.getByRole('tab', { name: 'lab (2)' });
+    await second.focus();
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('lab');
+    await page.keyboard.press('ArrowRight');
+    expect(await selectedTab(page)).toBe('lab (2)');
+    await page.keyboard.press('F2');
+    const field = page.getByRole('textbox', { name: 'New name for the tab lab (2)' });
+    await expect.poll(() => field.evaluate((element) => element === document.activeElement)).toBe(true);
+    await page.keyboard.type('scratch');
+    await page.keyboard.press('Escape');
+    expect(await tabNames(page)).toEqual(['lab', 'lab (2)']);
+    await page.keyboard.press('F2');
+    await page.keyboard.type('build box');
+    await page.keyboard.press('Enter');
+    expect(await tabNames(page)).toEqual(['lab', 'build box']);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('tab');
+
+    // Move the focused tab left and back right; it keeps the focus and its terminal.
+    await page.keyboard.press('Alt+Shift+PageUp');
+    expect(await tabNames(page)).toEqual(['build box', 'lab']);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('build box');
+    await page.keyboard.press('Control+Shift+PageDown');
+    expect(await tabNames(page)).toEqual(['lab', 'build box']);
+    await page.keyboard.press('Alt+Shift+PageUp');
+    expect(await tabNames(page)).toEqual(['build box', 'lab']);
+    expect(await lastLine(page)).toMatch(PROMPT);
+    await page.screenshot({ path: 'test-results/tabs-renamed-and-moved.png' });
+    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+    console.log('AXE', JSON.stringify(await page.evaluate(async () => (await (window as unknown as { axe: { run: (c: string) => Promise<{ violations: unknown[] }> } }).axe.run('main')).violations.map((v) => [(v as {id:string}).id, (v as {impact:string}).impact, (v as {nodes: {html: string, failureSummary: string}[]}).nodes.map((n) => n.html.slice(0,120) + ' :: ' + n.failureSummary.slice(0, 200))]))));
+
+    // A busy tab asks before it closes; Cancel keeps it (and its command), Close tab ends it.
+    await run(page, "'marker'");
+    await type(page, 'Start-Sleep 600');
+    await page.getByRole('button', { name: 'Close build box' }).click();
+    const question = page.getByRole('alertdialog', { name: 'Close build box?' });
+    await question.waitFor();
+    await page.screenshot({ path: 'test-results/tabs-close-confirmation.png' });
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    expect(await tabNames(page)).toEqual(['build box', 'lab']);
+    expect(await sessionCount(bridge)).toBe(2);
+    expect(await lastLine(page)).toMatch(/> Start-Sleep 600$/);
+    await page.getByRole('tab', { name: 'build box' }).focus();
+    await page.keyboard.press('Delete');
+    await question.getByRole('button', { name: 'Close tab' }).click();
+    expect(await tabNames(page)).toEqual(['lab']);
+    await expect.poll(() => sessionCount(bridge)).toBe(1);
+
+    // An idle tab closes without a question.
+    await page.getByRole('button', { name: 'Close lab' }).click();
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
+    expect(await tabNames(page)).toEqual([]);
+    await expect.poll(() => sessionCount(bridge)).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps the tab of a session that ended and reconnects it in place, with its name and screen', async () => {
+    const { bridge, page, problems } = await openWithHost();
+    await connect(page, 'lab');
+    await connect(page, 'lab');
+    const first = page.getByRole('tab', { name: 'lab', exact: true });
+    await first.click();
+    await first.press('F2');
+    await page.keyboard.type('primary');
+    await page.keyboard.press('Enter');
+    await run(page, "'before the end'");
+
+    // `exit` ends the session on the server; the tab stays, saying so, with Reconnect.
+    await type(page, 'exit');
+    const panel = page.getByRole('tabpanel', { name: 'primary' });
+    await panel.getByText('The session has ended.').waitFor();
+    await page.screenshot({ path: 'test-results/tabs-session-ended.png' });
+    await panel.getByRole('button', { name: 'Reconnect' }).click();
+
+    // A new session in the same tab, place and name, below the screen it had.
+    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(PROMPT);
+    expect(await tabNames(page)).toEqual(['primary', 'lab (2)']);
+    expect(await selectedTab(page)).toBe('primary');
+    expect(await terminalText(page)).toContain('before the end');
+    await run(page, "'after ' + 'the reconnect'");
+    expect(await terminalText(page)).toMatch(/^after the reconnect$/m);
+    expect(await sessionCount(bridge)).toBe(2);
+    expect(problems).toEqual([]);
+  });
+
+  // Pending a main-side change: SessionServiceImpl does not learn that a connected session failed (the
+  // PowerShellSession fails, but nothing tells the console or the service), so the tab cannot show it.
+  it.skip('keeps a dropped session’s tab with the reason and reconnects it in place', async () => {
+    const { page, problems } = await openWithHost();
+    await connect(page, 'lab');
+    const [shell] = (await labAdmin(lab.descriptor)('GET', '/shells')) as { process_id: number }[];
+    await run(page, "'before the drop'");
+
+    // The server's PowerShell dies (its process tree is killed): the session fails under the user.
+    killProcessTree(shell!.process_id);
+    const panel = page.getByRole('tabpanel', { name: 'lab' });
+    const reconnect = panel.getByRole('button', { name: 'Reconnect' });
+    await reconnect.waitFor({ timeout: 30_000 });
+    expect(await panel.locator('.problem').textContent()).toMatch(/\S/);
+    await page.screenshot({ path: 'test-results/tabs-dropped-session.png' });
+
+    await reconnect.click();
+    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(PROMPT);
+    expect(await terminalText(page)).toContain('before the drop');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a connection that fails in its tab as a plain sentence, with details on demand', async () => {
+    const { page, problems } = await openWithHost('nowhere', await closedPort());
+    await page.getByRole('treeitem', { name: 'nowhere', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const tab = page.getByRole('tabpanel', { name: 'nowhere' });
+    const sentence = tab.locator('.problem');
+    await sentence.waitFor({ timeout: 30_000 });
+    expect(await sentence.textContent()).toMatch(/connection refused — check the port/);
+    const details = tab.getByText('Details');
+    await details.click();
+    expect(await tab.locator('details pre').textContent()).toMatch(/ECONNREFUSED/);
+    await page.screenshot({ path: 'test-results/tabs-connection-refused.png' });
+
+    // Try again opens a new session in the same tab, which fails the same way.
+    await tab.getByRole('button', { name: 'Try again' }).click();
+    await tab.getByRole('button', { name: 'Try again' }).waitFor();
+    expect(await tabNames(page)).toEqual(['nowhere']);
+    expect(problems).toEqual([]);
+  });
+});
+
+/** Kills a process and its children (the lab's `pwsh` is a dotnet launcher with the real PowerShell under it). */
+function killProcessTree(pid: number): void {
+  const children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
+  for (const child of children) if (child !== '') process.kill(Number(child), 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,113 @@
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issue, newKey } from '../../e2e/support/pki';
+import { hostProfileSchema, type ClientCertificateReference } from '../../core/contract/host-profile';
+import { InMemoryCredentialStore } from '../stores/memory-credential-store';
+import { SessionServiceImpl } from './session-service';
+import {
+  CLIENT_CERTIFICATE_KEYCHAIN_HOST,
+  connectionFromProfile,
+  needsSecret,
+  PassphraseNeededError,
+} from './session-connection';
+
+// Certificate authentication from a saved host: the file or keychain entry the profile names, its key's
+// passphrase from the host's secret. The lab signs in with such a certificate in e2e/protocol/cmd-console.test.ts.
+
+const key = newKey();
+const certificate = issue({ commonName: 'alice', key, extendedKeyUsage: ['clientAuth'] });
+const encryptedKey = createPrivateKey(key.pem)
+  .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'correct horse' })
+  .toString();
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(path.join(os.tmpdir(), 'winrm-desk-client-certificate-'));
+});
+afterAll(() => rm(directory, { recursive: true, force: true }));
+
+const host = (clientCertificate: ClientCertificateReference) =>
+  hostProfileSchema.parse({
+    id: randomUUID(),
+    name: 'web01',
+    address: 'web01.corp.example',
+    auth: 'certificate',
+    advanced: { clientCertificate },
+  });
+
+async function file(name: string, text: string): Promise<ClientCertificateReference> {
+  const filePath = path.join(directory, name);
+  await writeFile(filePath, text);
+  return { source: 'file', path: filePath };
+}
+
+const connect = (reference: ClientCertificateReference, secret?: string, keychain = new InMemoryCredentialStore()) =>
+  connectionFromProfile({
+    host: host(reference),
+    secret,
+    trust: { pinnedSha256: [], authorities: [] },
+    askTrust: async () => ({ kind: 'reject' }),
+    keychain,
+  });
+
+describe('client certificates from a host profile', () => {
+  it('does not ask for a secret up front', () => {
+    expect(needsSecret(host({ source: 'file', path: '/c.pem' }))).toBe(false);
+  });
+
+  it('loads a PEM file holding the certificate and its key', async () => {
+    const connection = await connect(await file('plain.pem', certificate.pem + key.pem));
+    expect(connection.transport.mechanism.clientCertificate?.subject).toContain('CN=alice');
+  });
+
+  it("decrypts an encrypted key with the host's secret, and asks for it when there is none", async () => {
+    const reference = await file('encrypted.pem', certificate.pem + encryptedKey);
+    const connection = await connect(reference, 'correct horse');
+    expect(connection.transport.mechanism.clientCertificate?.subject).toContain('CN=alice');
+    await expect(connect(reference)).rejects.toThrow(PassphraseNeededError);
+    await expect(connect(reference, 'wrong')).rejects.toThrow(
+      /^The client certificate file .*encrypted\.pem cannot be used: the private key passphrase is wrong\.$/,
+    );
+  });
+
+  it('says plainly what is wrong with the file', async () => {
+    await expect(connect({ source: 'file', path: path.join(directory, 'absent.pem') })).rejects.toThrow(
+      /absent\.pem cannot be read: it does not exist\.$/,
+    );
+    await expect(connect(await file('certificate-only.pem', certificate.pem))).rejects.toThrow(
+      /cannot be used: it holds no private key/,
+    );
+    await expect(connect(await file('other-key.pem', certificate.pem + newKey().pem))).rejects.toThrow(
+      /the private key does not belong to the client certificate/,
+    );
+  });
+
+  it('reads a keychain entry by its name', async () => {
+    const keychain = new InMemoryCredentialStore();
+    await keychain.set({ hostId: CLIENT_CERTIFICATE_KEYCHAIN_HOST, user: 'alice admin' }, certificate.pem + key.pem);
+    const connection = await connect({ source: 'keychain', account: 'alice admin' }, undefined, keychain);
+    expect(connection.transport.mechanism.clientCertificate?.subject).toContain('CN=alice');
+    await expect(connect({ source: 'keychain', account: 'nobody' }, undefined, keychain)).rejects.toThrow(
+      'There is no client certificate in the keychain entry nobody (client-certificate/nobody).',
+    );
+  });
+
+  it('puts a session whose key needs a passphrase in awaiting-credentials', async () => {
+    const profile = host(await file('session.pem', certificate.pem + encryptedKey));
+    const states: string[] = [];
+    const sessions = new SessionServiceImpl({
+      hosts: { host: () => profile, markUsed: async () => undefined },
+      credentials: { secretFor: async () => undefined },
+      trust: { requestDecision: async () => ({ kind: 'reject' }) },
+      hostTrust: () => ({ pinnedSha256: [], authorities: [] }),
+      newId: randomUUID,
+    });
+    sessions.onDidChangeSessionState((summary) => states.push(summary.state));
+    const { sessionId } = await sessions.connect({ hostId: profile.id });
+    await expect.poll(() => states.at(-1)).toBe('awaiting-credentials');
+    await sessions.disconnect({ sessionId });
+  });
+});
