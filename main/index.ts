@@ -16,7 +16,6 @@ import { StorageServiceImpl } from './services/storage-service';
 import { StoreSlot } from './services/store-slot';
 import { TrustServiceImpl } from './services/trust-service';
 import { SessionServiceImpl } from './services/session-service';
-import type { ShellCommandLine } from './session/winrs-console';
 import type { FlowControlOptions } from './session/flow-control';
 import type { CredentialStore } from './stores/credential-store';
 import { KeyringCredentialStore } from './stores/credential-store';
@@ -38,8 +37,6 @@ export interface AppOptions {
   readonly now?: () => Date;
   /** The terminals' flow control watermarks; null turns it off (benchmarks). Default: TERMINAL_FLOW_CONTROL. */
   readonly terminalFlowControl?: FlowControlOptions | null;
-  /** The interpreter cmd profiles run; `cmd.exe` unless given (the lab's stand-in is interactive as `cmd -i`). */
-  readonly cmdShell?: ShellCommandLine;
 }
 
 /** The services, with the members main's other parts use beside the contract (sessions ask for trust and secrets). */
@@ -100,7 +97,6 @@ export async function composeApp(options: AppOptions = {}): Promise<ComposedApp>
       newId: randomUUID,
       terminalFlowControl: options.terminalFlowControl,
       keychain,
-      ...(options.cmdShell === undefined ? {} : { cmdShell: options.cmdShell }),
     }),
     history,
     storage: new StorageServiceImpl({

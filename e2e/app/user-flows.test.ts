@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYCHAIN_SERVICE, KeyringCredentialStore } from '../../main/stores/credential-store';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { KEYCHAIN_SERVICE, keychainAccount, KeyringCredentialStore } from '../../main/stores/credential-store';
 import { lastTerminalLine, refuseWebgl, terminalRows, terminalText } from '../support/app-page';
 import type { BridgeProcess, BridgeProcessBuild } from '../support/bridge-process';
 import { buildBridgeProcess } from '../support/bridge-process';
@@ -49,7 +49,9 @@ describe('a new user, through the UI', () => {
   let password: string;
   const wrongPassword = `Wrong-${randomBytes(9).toString('base64url')}`;
   const secureAnswer = `Sec-${randomBytes(9).toString('base64url')}`;
-  const hostIds: string[] = [];
+  const credentialAnswer = `Cred-${randomBytes(9).toString('base64url')}`;
+  const hashOf = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').toUpperCase();
+  const secureAnswerHash = hashOf(secureAnswer);
 
   beforeAll(async () => {
     if (!process.env['DBUS_SESSION_BUS_ADDRESS']) {
@@ -69,11 +71,27 @@ describe('a new user, through the UI', () => {
     await stopApp();
     // The test's D-Bus session may share gnome-keyring's login keyring on disk: leave nothing behind.
     const keychain = new KeyringCredentialStore();
-    for (const hostId of hostIds) await keychain.forgetHost(hostId).catch(() => undefined);
+    const saved =
+      dataDirectory === undefined
+        ? []
+        : await savedHosts().then(
+            (file) => file.hosts,
+            () => [],
+          );
+    for (const { id } of saved) await keychain.forgetHost(id).catch(() => undefined);
     await browser?.close();
     await lab?.stop();
     await bridgeBuild?.remove();
     if (dataDirectory !== undefined) await rm(dataDirectory, { recursive: true, force: true });
+  });
+
+  // Each flow builds on the previous ones: after a failure the rest are skipped rather than timing out.
+  let failedFlow = false;
+  beforeEach((context) => {
+    if (failedFlow) context.skip();
+    context.onTestFailed(() => {
+      failedFlow = true;
+    });
   });
 
   /** Starts a bridge process on the data directory and opens its page, as a user restarting the app. */
@@ -163,6 +181,13 @@ describe('a new user, through the UI', () => {
       hosts: { id: string; name: string }[];
     };
 
+  /** The keychain account the app keeps a saved host's password under. */
+  async function accountOf(hostName: string): Promise<string> {
+    const host = (await savedHosts()).hosts.find((candidate) => candidate.name === hostName);
+    if (host === undefined) throw new Error(`${hostName} is not saved`);
+    return keychainAccount({ hostId: host.id, user: descriptor.accounts[0]!.user });
+  }
+
   it('adds a host, trusts the issuing CA in the trust dialog, signs in with "remember" and runs Get-Date', async () => {
     await startApp();
     await expect.poll(() => page.getByText('No saved hosts yet. Add one.').isVisible(), { timeout: 15_000 }).toBe(true);
@@ -207,8 +232,7 @@ describe('a new user, through the UI', () => {
     await run('Get-Date');
     expect(await terminalText(page)).toMatch(/\b20\d\d\b.*\d\d:\d\d:\d\d/);
     await shot('1-get-date');
-    hostIds.push(...(await savedHosts()).hosts.map((host) => host.id));
-    expect(rememberedPassword(`${hostIds[0]}/${descriptor.accounts[0]!.user}`)).toBe(password);
+    expect(rememberedPassword(await accountOf('lab'))).toBe(password);
     expect(problems).toEqual([]);
   });
 
@@ -225,30 +249,34 @@ describe('a new user, through the UI', () => {
     expect(problems).toEqual([]);
   });
 
-  it('answers Read-Host inline, and Read-Host -AsSecureString without echoing the answer', async () => {
+  it('answers Read-Host inline, and Read-Host -AsSecureString and Get-Credential without echoing the secret', async () => {
     await page.keyboard.type('$name = Read-Host "Your name"; "hello $name"');
     await page.keyboard.press('Enter');
     await expect.poll(() => lastTerminalLine(page), { timeout: 15_000 }).toBe('Your name:');
     await run('bob');
     expect(await terminalText(page)).toMatch(/^hello bob$/m);
 
-    const typedHash = createHash('sha256').update(secureAnswer, 'utf8').digest('hex').toUpperCase();
-    await page.keyboard.type(
-      '$s = Read-Host -AsSecureString "Token"; ' +
-        "'hash:' + [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData(" +
-        "[Text.Encoding]::UTF8.GetBytes([Net.NetworkCredential]::new('', $s).Password)))",
-    );
+    // PowerShell hashes what it received, so the test can compare without the secret ever being shown.
+    const serverHash = (secureString: string) =>
+      `'hash:' + [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData(` +
+      `[Text.Encoding]::UTF8.GetBytes([Net.NetworkCredential]::new('', ${secureString}).Password)))`;
+    await page.keyboard.type(`$s = Read-Host -AsSecureString "Token"; ${serverHash('$s')}`);
     await page.keyboard.press('Enter');
     await expect.poll(() => lastTerminalLine(page), { timeout: 15_000 }).toBe('Token:');
-    await page.keyboard.type(secureAnswer);
-    expect(await terminalText(page)).not.toContain(secureAnswer);
+    await answerSecretly(secureAnswer);
+    expect(await terminalText(page)).toContain(`hash:${secureAnswerHash}`);
     await shot('4-secure-read-host');
-    const prompts = await promptCount();
+
+    await page.keyboard.type(
+      `$c = Get-Credential -UserName bob -Message "For the lab"; $c.UserName; ${serverHash('$c.Password')}`,
+    );
     await page.keyboard.press('Enter');
-    await expect.poll(promptCount, { timeout: 30_000 }).toBe(prompts + 1);
-    // The server got exactly what was typed, and the screen never showed it.
-    expect(await terminalText(page)).toContain(`hash:${typedHash}`);
-    expect(await terminalText(page)).not.toContain(secureAnswer);
+    await expect.poll(() => lastTerminalLine(page), { timeout: 15_000 }).toBe('Password for user bob:');
+    expect(await terminalText(page)).toContain('For the lab');
+    await answerSecretly(credentialAnswer);
+    expect(await lastOutput()).toBe(`hash:${hashOf(credentialAnswer)}`);
+    expect((await terminalText(page)).split('\n').at(-3)).toBe('bob');
+    await shot('4-get-credential');
     expect(problems).toEqual([]);
   });
 
@@ -338,6 +366,16 @@ describe('a new user, through the UI', () => {
     expect(problems).toEqual([]);
   });
 
+  /** Types the answer to a secret prompt: it is never on screen, before or after Enter. */
+  async function answerSecretly(secret: string): Promise<void> {
+    await page.keyboard.type(secret);
+    expect(await terminalText(page)).not.toContain(secret);
+    const prompts = await promptCount();
+    await page.keyboard.press('Enter');
+    await expect.poll(promptCount, { timeout: 30_000 }).toBe(prompts + 1);
+    expect(await terminalText(page)).not.toContain(secret);
+  }
+
   /** The row before the last prompt: the last command's (one-line) output. */
   async function lastOutput(): Promise<string | undefined> {
     return (await terminalText(page)).split('\n').at(-2);
@@ -347,6 +385,8 @@ describe('a new user, through the UI', () => {
     for (const name of ['lab', 'lab-jea'])
       await page.getByRole('button', { name: `Close ${name}`, exact: true }).click();
     await addHost({ name: 'lab-pinned', auth: 'NTLM' });
+    // The store writes in the background: wait for the file to hold the new host.
+    await expect.poll(async () => (await savedHosts()).hosts.some((host) => host.name === 'lab-pinned')).toBe(true);
     const before = (await savedHosts()).hosts.find((host) => host.name === 'lab-pinned');
     await hostRow('lab-pinned').dblclick();
     await signIn('lab-pinned', wrongPassword, false);
@@ -358,14 +398,14 @@ describe('a new user, through the UI', () => {
     const failure = visiblePanel().getByRole('alert').first();
     await failure.waitFor({ timeout: 30_000 });
     const sentence = await failure.locator('p').first().innerText();
+    const plain = `Could not connect: The server rejected the credentials of ${descriptor.accounts[0]!.user} using NTLM: check the user name, its domain and the password.`;
+    expect(sentence.slice(0, plain.length)).toBe(plain);
     expect(sentence).not.toMatch(/\n|\bat \S+ \(|Error:|undefined|\[object/);
-    expect(sentence).toMatch(/password|user name|credentials|sign/i);
     await shot('9-wrong-password');
 
     const after = (await savedHosts()).hosts.find((host) => host.name === 'lab-pinned');
     expect(before).toBeDefined();
     expect(after).toEqual(before);
-    hostIds.push(before!.id);
     await page.getByRole('button', { name: 'Close lab-pinned', exact: true }).click();
     // The right password through the host's actions, and the pinned certificate is trusted without a question.
     await page.getByRole('button', { name: 'Actions for lab-pinned' }).click();
@@ -445,13 +485,17 @@ describe('a new user, through the UI', () => {
       });
     });
     await stopApp();
-    expect(logs.join('').length).toBeGreaterThan(0);
-    expect(receivedFrames.length).toBeGreaterThan(0);
+    // Each place searched holds what it should, so a miss below is not a search of nothing.
+    expect(await filesContaining(dataDirectory, 'lab-pinned')).not.toEqual([]);
+    expect(containsSecret(logs.join('\n'), 'winrm-desk: open http://127.0.0.1:')).toBe(true);
+    expect(containsSecret(pageState, descriptor.host_name)).toBe(true);
+    expect(receivedFrames.some((frame) => frame.includes(`hash:${secureAnswerHash}`))).toBe(true);
 
     for (const [label, secret] of [
       ['password', password],
       ['wrong password', wrongPassword],
       ['Read-Host -AsSecureString answer', secureAnswer],
+      ['Get-Credential password', credentialAnswer],
     ] as const) {
       expect(await filesContaining(dataDirectory, secret), `${label} in the data directory`).toEqual([]);
       expect(containsSecret(logs.join('\n'), secret), `${label} in the bridge logs`).toBe(false);
@@ -462,6 +506,6 @@ describe('a new user, through the UI', () => {
       ).toEqual([]);
     }
     // The scan would have found them: the remembered password is in the keychain, seen by secret-tool.
-    expect(rememberedPassword(`${hostIds[0]}/${descriptor.accounts[0]!.user}`)).toBe(password);
+    expect(rememberedPassword(await accountOf('lab'))).toBe(password);
   });
 });

@@ -20,7 +20,7 @@ import {
   type TerminalConsoleOptions,
   type TerminalSize,
 } from '../session/terminal-console';
-import { WinRSConsole, type ShellCommandLine } from '../session/winrs-console';
+import { WinRSConsole } from '../session/winrs-console';
 import type { TrustAnswer, TrustRequest } from '../transport';
 import type { CredentialStore } from '../stores/credential-store';
 import { connectionFromProfile, needsSecret, PassphraseNeededError } from './session-connection';
@@ -43,8 +43,6 @@ export interface SessionServiceDependencies {
   readonly terminalFlowControl?: FlowControlOptions | null;
   /** Where client certificates named by a keychain entry are read (session-connection.ts); none without it. */
   readonly keychain?: Pick<CredentialStore, 'get'>;
-  /** The interpreter a cmd profile runs; CMD_SHELL (`cmd.exe`) unless given. */
-  readonly cmdShell?: ShellCommandLine;
 }
 
 interface SessionEntry {
@@ -171,7 +169,6 @@ export class SessionServiceImpl implements SessionService {
           ? await WinRSConsole.open({
               ...connection,
               ...this.#consoleOptions(entry),
-              ...(this.dependencies.cmdShell === undefined ? {} : { shellCommand: this.dependencies.cmdShell }),
             })
           : await PowerShellConsole.open({
               ...connection,

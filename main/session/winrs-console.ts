@@ -4,16 +4,12 @@ import type { TabCompletion } from './interactive-commands';
 import type { TerminalConsole, TerminalConsoleOptions } from './terminal-console';
 import { WinRSSession, type OutputStreamName, type RemoteCommand, type WinRSSessionOptions } from './winrs-session';
 
-/** An interpreter on the remote host that reads command lines from its stdin. */
-export interface ShellCommandLine {
-  readonly command: string;
-  readonly args: readonly string[];
-  /** What ends each line sent to it: CR LF for cmd, LF for a POSIX shell (which keeps a CR as part of the line). */
-  readonly lineEnd: '\r\n' | '\n';
-}
-
-/** What a cmd profile runs: Windows' command interpreter reading command lines from its stdin, as `winrs -r:host cmd`. */
-export const CMD_SHELL: ShellCommandLine = { command: 'cmd.exe', args: [], lineEnd: '\r\n' };
+/**
+ * What a cmd profile runs: Windows' command interpreter reading command lines from its stdin, as
+ * `winrs -r:host cmd` does; it reads CR LF ended lines.
+ */
+const CMD_COMMAND = 'cmd.exe';
+const CMD_LINE_END = '\r\n';
 
 /** The longest unfinished output line taken for a prompt; a longer one is output still on its way. */
 const MAX_PROMPT_LENGTH = 1024;
@@ -24,13 +20,10 @@ const MAX_PROMPT_LENGTH = 1024;
  */
 const PROMPT_SETTLE_MS = 100;
 
-export interface WinRSConsoleOptions extends WinRSSessionOptions, TerminalConsoleOptions {
-  /** CMD_SHELL unless given (the lab's cmd stand-in is an interactive POSIX shell as `cmd -i`). */
-  readonly shellCommand?: ShellCommandLine;
-}
+export interface WinRSConsoleOptions extends WinRSSessionOptions, TerminalConsoleOptions {}
 
 /**
- * A cmd-style console over a WinRS shell: one long-running interpreter (CMD_SHELL) whose stdin takes each
+ * A cmd-style console over a WinRS shell: one long-running interpreter (`cmd.exe`) whose stdin takes each
  * submitted line (CR LF ended, as cmd reads them), whose stdout is shown as host text and stderr in red.
  * The interpreter prints its own prompt, so the prompt is the unfinished last line of its output: when output
  * stops without a line end, that text becomes a `prompt` event and the terminal edits the next line after it.
@@ -44,7 +37,6 @@ export class WinRSConsole implements TerminalConsole {
   readonly #session: WinRSSession;
   readonly #options: WinRSConsoleOptions;
   readonly #shell: RemoteCommand;
-  readonly #lineEnd: string;
   /** The unfinished last line of output: the prompt once output settles (`shown`), not yet output. */
   #unfinished: { readonly stream: OutputStreamName; readonly text: string; shown: boolean } | undefined;
   /** A prompt has been shown since the last submitted line. */
@@ -58,9 +50,7 @@ export class WinRSConsole implements TerminalConsole {
   private constructor(session: WinRSSession, options: WinRSConsoleOptions) {
     this.#session = session;
     this.#options = options;
-    const { command, args, lineEnd } = options.shellCommand ?? CMD_SHELL;
-    this.#lineEnd = lineEnd;
-    this.#shell = session.run(command, args, {
+    this.#shell = session.run(CMD_COMMAND, [], {
       consoleModeStdin: true,
       onOutput: (stream, text) => this.#output(stream, text),
       ...(options.flowControl === undefined ? {} : { flowControl: options.flowControl }),
@@ -92,7 +82,7 @@ export class WinRSConsole implements TerminalConsole {
     this.#unfinished = undefined;
     if (prompt !== undefined) this.#written(prompt.text.length);
     this.#settled = false;
-    this.#shell.sendInput(new TextEncoder().encode(line + this.#lineEnd));
+    this.#shell.sendInput(new TextEncoder().encode(line + CMD_LINE_END));
   }
 
   answerReadLine(): void {

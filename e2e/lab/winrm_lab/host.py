@@ -30,10 +30,18 @@ VisibleProviders = 'Environment'
 }}
 """
 
-_CMD_STAND_IN = """#!/bin/sh
-# cmd.exe stand-in: `cmd /c <command line>` runs the command line with /bin/sh; without /c it reads stdin.
+_CMD_STAND_IN = r"""#!/bin/sh
+# cmd.exe stand-in: `cmd /c <command line>` runs the command line with /bin/sh; other arguments go to /bin/sh.
+# Alone it is an interactive prompt like cmd.exe's over WinRS: `<directory>>` on stdout before each line read
+# from stdin (CR LF or LF), each line run by this shell (so `cd` and variables persist), ctrl_c stops the
+# running command and not the prompt (cmd.exe also drops the rest of the line), `exit N` ends it with N.
 case "$1" in /c|/C|/k|/K) shift; exec /bin/sh -c "$*" ;; esac
-exec /bin/sh "$@"
+[ $# -gt 0 ] && exec /bin/sh "$@"
+cr=$(printf '\r')
+trap 'echo' INT
+while printf '%s>' "$PWD" && IFS= read -r line; do
+  eval "${line%"$cr"}"
+done
 """
 
 _PWSH_STAND_IN = """#!/bin/sh

@@ -6,6 +6,7 @@ import {
   useReducer,
   useRef,
   useState,
+  type CSSProperties,
   type KeyboardEvent as ReactKeyboardEvent,
 } from 'react';
 import type { AppClient } from '../../../core/contract/app-contract';
@@ -25,6 +26,7 @@ import {
   activateTab,
   closeTab,
   cycleTab,
+  letGo,
   moveTab,
   moveTabBy,
   NO_TABS,
@@ -47,7 +49,7 @@ const WAITING_TEXT: Readonly<Partial<Record<SessionSummary['state'], string>>> =
 };
 
 /** A session that ended without the user closing its tab (the tab stays, with Reconnect). */
-const isOver = (state: SessionSummary['state'] | undefined) => state === 'failed' || state === 'disconnected';
+const isOver = (state: SessionSummary['state']) => state === 'failed' || state === 'disconnected';
 
 export interface SessionTabsProps {
   readonly services: AppClient;
@@ -92,6 +94,11 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
     for (const session of known.values()) dispatch((current) => sessionSeen(current, session));
   }, [known]);
 
+  /** The state last shown, for handlers that run later (keys, a reconnect's answer). */
+  const stateRef = useRef(state);
+  useLayoutEffect(() => {
+    stateRef.current = state;
+  });
   const activeId = state.activeTabId;
   useEffect(() => {
     const target = focusAfterRender.current;
@@ -109,11 +116,13 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
   };
 
   const close = (tab: SessionTab) => {
+    // The tab as it is now: a reconnect may have put a new session into it since `tab` was read.
+    const { sessionId } = stateRef.current.tabs.find((candidate) => candidate.id === tab.id) ?? tab;
     focusAfterRender.current = 'tab';
     setConfirmingClose(undefined);
     dispatch((current) => closeTab(current, tab.id));
     terminals.current.delete(tab.id);
-    forgetSession(tab.sessionId);
+    forgetSession(sessionId);
   };
 
   /** Closes at once, or asks first while a command runs. */
@@ -129,8 +138,14 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
     dispatch((current) => reconnectRequested(current, tab.id));
     sessions.connect({ hostId: tab.hostId }).then(
       (summary) => {
-        dispatch((current) => reconnected(current, tab.id, summary.sessionId));
         forgetSession(previous);
+        if (stateRef.current.tabs.some((candidate) => candidate.id === tab.id)) {
+          dispatch((current) => reconnected(current, tab.id, summary.sessionId));
+        } else {
+          // The tab was closed while the session opened.
+          dispatch((current) => letGo(current, summary.sessionId));
+          forgetSession(summary.sessionId);
+        }
       },
       (error: unknown) => {
         dispatch((current) => reconnectEnded(current, tab.id));
@@ -140,10 +155,6 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
   };
 
   // The tab shortcuts work from anywhere, the terminal included (it would take the keys otherwise).
-  const stateRef = useRef(state);
-  useLayoutEffect(() => {
-    stateRef.current = state;
-  });
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       const shortcut = tabShortcut(event);
@@ -152,7 +163,7 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
       if (shortcut === undefined || active === undefined || document.querySelector('dialog[open]') !== null) return;
       event.preventDefault();
       event.stopPropagation();
-      const fromTabs = document.activeElement?.closest('[role="tablist"]') !== null;
+      const fromTabs = (document.activeElement?.closest('.session-tab-strip') ?? null) !== null;
       focusAfterRender.current = fromTabs ? 'tab' : 'terminal';
       dispatch((latest) =>
         shortcut.kind === 'cycle' ? cycleTab(latest, shortcut.step) : moveTabBy(latest, active, shortcut.by),
@@ -191,79 +202,96 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
   if (state.tabs.length === 0 || events === undefined) return null;
   return (
     <div className="session-tabs">
-      <div role="tablist" aria-label="Sessions" className="session-tab-list">
-        {state.tabs.map((tab, index) => {
-          const title = titleOf(tab);
-          const selected = tab.id === activeId;
-          const status = sessionStatus(known.get(tab.sessionId)?.state ?? 'connecting');
-          return (
-            <div
-              key={tab.id}
-              className="session-tab"
-              data-selected={selected}
-              draggable={renaming !== tab.id}
-              onDragStart={(event) => {
-                dragged.current = tab.id;
-                event.dataTransfer.effectAllowed = 'move';
-              }}
-              onDragOver={(event) => {
-                if (dragged.current !== undefined) event.preventDefault();
-              }}
-              onDrop={(event) => {
-                event.preventDefault();
-                const moving = dragged.current;
-                dragged.current = undefined;
-                if (moving !== undefined) dispatch((current) => moveTab(current, moving, index));
-              }}
-              onDragEnd={() => (dragged.current = undefined)}
-            >
-              <span className={`status-dot status-${status}`} aria-hidden="true" />
-              {renaming === tab.id ? (
-                <RenameField
-                  title={title}
-                  onDone={(name) => {
-                    setRenaming(undefined);
-                    focusAfterRender.current = 'tab';
-                    if (name !== undefined) dispatch((current) => renameTab(current, tab.id, name));
-                  }}
-                />
-              ) : (
-                <button
-                  type="button"
-                  role="tab"
-                  id={`tab-${tab.id}`}
-                  ref={(element) => {
-                    if (element === null) tabButtons.current.delete(tab.id);
-                    else tabButtons.current.set(tab.id, element);
-                  }}
-                  aria-selected={selected}
-                  aria-controls={`panel-${tab.id}`}
-                  aria-describedby={`tab-status-${tab.id}`}
-                  tabIndex={selected ? 0 : -1}
-                  title={`${title} (${HOST_STATUS_LABELS[status]})\n${TAB_SHORTCUTS_HELP}`}
-                  onClick={() => dispatch((current) => activateTab(current, tab.id))}
-                  onDoubleClick={() => setRenaming(tab.id)}
-                  onKeyDown={(event) => onTabKeyDown(tab, index, event)}
-                >
-                  {title}
-                </button>
-              )}
-              <span id={`tab-status-${tab.id}`} className="visually-hidden">
-                {HOST_STATUS_LABELS[status]}
-              </span>
+      {/*
+        The tab list holds only tabs (ARIA); each tab's close button follows in a list of its own, and the
+        strip shows them in pairs through flex order (both lists are display: contents).
+      */}
+      <div className="session-tab-strip">
+        <div role="tablist" aria-label="Sessions" className="session-tab-list">
+          {state.tabs.map((tab, index) => {
+            const title = titleOf(tab);
+            const selected = tab.id === activeId;
+            const status = sessionStatus(known.get(tab.sessionId)?.state ?? 'connecting');
+            const order = { order: 2 * index };
+            return renaming === tab.id ? (
+              <RenameField
+                key={tab.id}
+                title={title}
+                style={order}
+                onDone={(name) => {
+                  setRenaming(undefined);
+                  focusAfterRender.current = 'tab';
+                  if (name !== undefined) dispatch((current) => renameTab(current, tab.id, name));
+                }}
+              />
+            ) : (
               <button
+                key={tab.id}
+                type="button"
+                role="tab"
+                id={`tab-${tab.id}`}
+                className="session-tab"
+                style={order}
+                data-selected={selected}
+                ref={(element) => {
+                  if (element === null) tabButtons.current.delete(tab.id);
+                  else tabButtons.current.set(tab.id, element);
+                }}
+                aria-selected={selected}
+                aria-controls={`panel-${tab.id}`}
+                aria-describedby={`tab-status-${tab.id}`}
+                tabIndex={selected ? 0 : -1}
+                title={`${title} (${HOST_STATUS_LABELS[status]})\n${TAB_SHORTCUTS_HELP}`}
+                onClick={() => dispatch((current) => activateTab(current, tab.id))}
+                onDoubleClick={() => setRenaming(tab.id)}
+                onKeyDown={(event) => onTabKeyDown(tab, index, event)}
+                draggable
+                onDragStart={(event) => {
+                  dragged.current = tab.id;
+                  event.dataTransfer.effectAllowed = 'move';
+                }}
+                onDragOver={(event) => {
+                  if (dragged.current !== undefined) event.preventDefault();
+                }}
+                onDrop={(event) => {
+                  event.preventDefault();
+                  const moving = dragged.current;
+                  dragged.current = undefined;
+                  if (moving !== undefined) dispatch((current) => moveTab(current, moving, index));
+                }}
+                onDragEnd={() => (dragged.current = undefined)}
+              >
+                <span className={`status-dot status-${status}`} aria-hidden="true" />
+                {title}
+              </button>
+            );
+          })}
+        </div>
+        <div className="session-tab-closers">
+          {state.tabs.map((tab, index) => {
+            const title = titleOf(tab);
+            const selected = tab.id === activeId;
+            const status = sessionStatus(known.get(tab.sessionId)?.state ?? 'connecting');
+            return (
+              <button
+                key={tab.id}
                 type="button"
                 className="session-tab-close"
+                style={{ order: 2 * index + 1 }}
+                data-selected={selected}
                 aria-label={`Close ${title}`}
                 title="Close the tab (Delete)"
                 tabIndex={selected ? 0 : -1}
                 onClick={() => requestClose(tab)}
               >
                 ✕
+                <span id={`tab-status-${tab.id}`} className="visually-hidden">
+                  {HOST_STATUS_LABELS[status]}
+                </span>
               </button>
-            </div>
-          );
-        })}
+            );
+          })}
+        </div>
       </div>
       <div className="session-panels">
         {/* The panels keep one order (the tabs' ids): moving a tab never moves its terminal in the page. */}
@@ -309,9 +337,11 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
 /** The tab's name as a text field: Enter keeps it, Escape gives up, leaving the field keeps it too. */
 function RenameField({
   title,
+  style,
   onDone,
 }: {
   readonly title: string;
+  readonly style: CSSProperties;
   readonly onDone: (name: string | undefined) => void;
 }) {
   const [name, setName] = useState(title);
@@ -324,6 +354,7 @@ function RenameField({
   return (
     <input
       className="session-tab-rename"
+      style={style}
       aria-label={`New name for the tab ${title}`}
       title="Enter: rename · Escape: keep the old name · empty: the host's name"
       value={name}

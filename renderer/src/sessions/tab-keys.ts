@@ -20,4 +20,5 @@ export function tabShortcut({ key, ctrlKey, shiftKey, altKey, metaKey }: Keys): 
 /** For the tabs' tooltips. */
 export const TAB_SHORTCUTS_HELP =
   'Ctrl+Tab or Alt+PageDown: next tab · Ctrl+Shift+Tab or Alt+PageUp: previous tab · ' +
-  'Ctrl+Shift+PageUp/PageDown or Alt+Shift+PageUp/PageDown: move the tab · F2 or double-click: rename · Delete: close';
+  'Ctrl+Shift+PageUp/PageDown or Alt+Shift+PageUp/PageDown: move the tab · ' +
+  'F2 or double-click: rename · Delete: close';

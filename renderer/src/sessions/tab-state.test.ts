@@ -5,6 +5,7 @@ import {
   activeTab,
   activateTab,
   closeTab,
+  letGo,
   cycleTab,
   moveTab,
   moveTabBy,
@@ -120,6 +121,17 @@ describe('session tabs', () => {
       's2',
       's5',
     ]);
+  });
+});
+
+describe('letting go of a session', () => {
+  it('closes the tab that shows it, or keeps it from ever getting one', () => {
+    const state = activateTab(opened(LAB, WEB), 's1');
+    expect(letGo(state, 's1')).toMatchObject({ activeTabId: 's2', tabs: [{ sessionId: 's2' }] });
+    const before = letGo(state, 's7');
+    expect(before.tabs).toEqual(state.tabs);
+    expect(sessionSeen(before, { sessionId: 's7', hostId: LAB })).toBe(before);
+    expect(letGo(before, 's7')).toBe(before);
   });
 });
 

@@ -85,6 +85,16 @@ export function closeTab(state: TabsState, tabId: string): TabsState {
   return { tabs, activeTabId, retired: new Set(state.retired).add(closing.sessionId) };
 }
 
+/**
+ * Lets go of a session (a reconnect that ended after its tab closed): a tab showing it closes, and it never
+ * gets one.
+ */
+export function letGo(state: TabsState, sessionId: string): TabsState {
+  const showing = state.tabs.find((tab) => tab.sessionId === sessionId);
+  if (showing !== undefined) return closeTab(state, showing.id);
+  return state.retired.has(sessionId) ? state : { ...state, retired: new Set(state.retired).add(sessionId) };
+}
+
 /** Gives the tab the user's name; a blank name goes back to the default title. */
 export function renameTab(state: TabsState, tabId: string, title: string): TabsState {
   const trimmed = title.trim();
