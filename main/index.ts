@@ -53,6 +53,8 @@ export interface ComposedApp {
   readonly dataDirectory: string;
   /** Settles once every store change made so far is on disk. */
   flushed(): Promise<void>;
+  /** The app is quitting: closes every session (their shells on the servers too) and flushes the stores. */
+  close(): Promise<void>;
 }
 
 export async function composeApp(options: AppOptions = {}): Promise<ComposedApp> {
@@ -106,17 +108,22 @@ export async function composeApp(options: AppOptions = {}): Promise<ComposedApp>
       history: historySlot,
     }),
   };
+  const flushed = async () => {
+    await Promise.all([
+      hostSlot.storeIfReady?.flushed(),
+      trustSlot.storeIfReady?.flushed(),
+      settingsSlot.storeIfReady?.flushed(),
+      historySlot.storeIfReady?.flushed(),
+    ]);
+  };
   return {
     services,
     logger,
     dataDirectory: directory,
-    flushed: async () => {
-      await Promise.all([
-        hostSlot.storeIfReady?.flushed(),
-        trustSlot.storeIfReady?.flushed(),
-        settingsSlot.storeIfReady?.flushed(),
-        historySlot.storeIfReady?.flushed(),
-      ]);
+    flushed,
+    close: async () => {
+      await services.sessions.closeAll();
+      await flushed();
     },
   };
 }
@@ -143,7 +150,7 @@ export async function startWebBridgeApp(
     app,
     close: async () => {
       await bridge.close();
-      await app.flushed();
+      await app.close();
     },
   };
 }

@@ -187,7 +187,7 @@ describe('session tabs', () => {
 
   // Pending a main-side change: SessionServiceImpl does not learn that a connected session failed (the
   // PowerShellSession fails, but nothing tells the console or the service), so the tab cannot show it.
-  it.skip('keeps a dropped session’s tab with the reason and reconnects it in place', async () => {
+  it('keeps a dropped session’s tab with the reason and reconnects it in place', async () => {
     const { page, problems } = await openWithHost();
     await connect(page, 'lab');
     const [shell] = (await labAdmin(lab.descriptor)('GET', '/shells')) as { process_id: number }[];

@@ -55,7 +55,9 @@ describe('a new user, through the UI', () => {
 
   beforeAll(async () => {
     if (!process.env['DBUS_SESSION_BUS_ADDRESS']) {
-      throw new Error('run inside dbus-run-session with an unlocked gnome-keyring (see /tmp rules or npm test)');
+      throw new Error(
+        'run inside dbus-run-session with an unlocked gnome-keyring, as npm test does (scripts/run-suites.sh)',
+      );
     }
     [lab, bridgeBuild, browser] = await Promise.all([
       RunningLab.start([]),
@@ -136,7 +138,7 @@ describe('a new user, through the UI', () => {
   const visiblePanel = () => page.locator('[role="tabpanel"]:not([hidden])');
 
   /** Gives the visible tab's terminal the keyboard. */
-  const focusTerminal = () => page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
+  const focusTerminal = () => visiblePanel().locator('.xterm-helper-textarea').focus();
 
   // A used host is listed twice, under Recent and in its group.
   const hostRow = (name: string) => page.getByRole('treeitem', { name, exact: true }).first();
@@ -230,7 +232,7 @@ describe('a new user, through the UI', () => {
     await run('Get-Date -Format "yyyy-MM-dd HH:mm"');
     expect(await terminalText(page)).toMatch(/^20\d\d-\d\d-\d\d \d\d:\d\d$/m);
     await run('Get-Date');
-    expect(await terminalText(page)).toMatch(/\b20\d\d\b.*\d\d:\d\d:\d\d/);
+    expect(await terminalText(page)).toMatch(/\b20\d\d\b.*\b\d{1,2}:\d\d:\d\d\b/);
     await shot('1-get-date');
     expect(rememberedPassword(await accountOf('lab'))).toBe(password);
     expect(problems).toEqual([]);
@@ -281,25 +283,19 @@ describe('a new user, through the UI', () => {
   });
 
   it('shows Write-Progress as a bar above the prompt that goes when done, leaving no text in the scrollback', async () => {
-    const seen = new Set<string>();
     const prompts = await promptCount();
     await page.keyboard.type(
       '1..5 | % { Write-Progress -Activity Copy -PercentComplete ($_*20); Start-Sleep -Milliseconds 300 }',
     );
     await page.keyboard.press('Enter');
+    // The bar: `Copy [` then the share done, drawn above the (hidden) prompt while the pipeline runs.
     await expect
-      .poll(
-        async () => {
-          const bar = (await terminalRows(page)).find((row) => /^Copy \[/.test(row));
-          if (bar !== undefined && !seen.has(bar)) {
-            seen.add(bar);
-            if (seen.size === 1) await shot('5-progress');
-          }
-          return bar !== undefined;
-        },
-        { timeout: 30_000, interval: 50 },
-      )
+      .poll(async () => (await terminalRows(page)).some((row) => /^Copy \[/.test(row)), {
+        timeout: 30_000,
+        interval: 50,
+      })
       .toBe(true);
+    await shot('5-progress');
     await expect.poll(promptCount, { timeout: 30_000 }).toBe(prompts + 1);
     // Nothing of the bar stays: the command line is followed by the next prompt alone.
     expect((await terminalText(page)).split('Start-Sleep -Milliseconds 300 }').at(-1)).toMatch(/^\n[^\n]*PS[^\n]*>$/);
@@ -398,8 +394,11 @@ describe('a new user, through the UI', () => {
     const failure = visiblePanel().getByRole('alert').first();
     await failure.waitFor({ timeout: 30_000 });
     const sentence = await failure.locator('p').first().innerText();
-    const plain = `Could not connect: The server rejected the credentials of ${descriptor.accounts[0]!.user} using NTLM: check the user name, its domain and the password.`;
-    expect(sentence.slice(0, plain.length)).toBe(plain);
+    // A sentence that says what to check, not a stack trace.
+    expect(sentence).toMatch(/^Could not connect: /);
+    expect(sentence).toContain(
+      `rejected the credentials of ${descriptor.accounts[0]!.user} using NTLM: check the user name, its domain and the password.`,
+    );
     expect(sentence).not.toMatch(/\n|\bat \S+ \(|Error:|undefined|\[object/);
     await shot('9-wrong-password');
 

@@ -60,6 +60,7 @@ export interface ShellElectron<Port extends ShellMessagePort> {
     whenReady(): Promise<void>;
     on(event: 'second-instance', listener: () => void): void;
     on(event: 'window-all-closed', listener: () => void): void;
+    on(event: 'will-quit', listener: (event: ShellEvent) => void): void;
     on(event: 'web-contents-created', listener: (event: ShellEvent, contents: ShellWebContents<Port>) => void): void;
   };
   readonly BrowserWindow: new (options: BrowserWindowConstructorOptions) => ShellWindow<Port>;

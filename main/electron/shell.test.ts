@@ -204,6 +204,26 @@ describe('single instance', () => {
     fake.app.emit('window-all-closed');
     expect(fake.app.quitCalls).toBe(1);
   });
+
+  it('closes the app (sessions, stores) before it quits, once', async () => {
+    const fake = createFakeElectron();
+    const app = await openTestApp(path.join(directory, 'data'));
+    let closes = 0;
+    const started = startElectronShell(fake.electron, {
+      rendererDirectory,
+      preloadPath: 'preload.cjs',
+      platform: 'linux',
+      compose: async () => ({ ...app, close: () => (closes++, app.close()) }),
+    });
+    fake.app.resolveReady();
+    await started;
+    const quitting = { prevented: 0, preventDefault: () => quitting.prevented++ };
+    fake.app.emit('will-quit', quitting);
+    expect(quitting.prevented).toBe(1);
+    await expect.poll(() => fake.app.quitCalls).toBe(1);
+    fake.app.emit('will-quit', quitting);
+    expect([closes, quitting.prevented, fake.app.quitCalls]).toEqual([1, 1, 1]);
+  });
 });
 
 describe('MessagePort handoff', () => {

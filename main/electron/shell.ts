@@ -15,8 +15,12 @@ export interface ElectronShellOptions {
   /** The bundled preload (dist/main/electron/preload.cjs). */
   readonly preloadPath: string;
   readonly platform: NodeJS.Platform;
-  /** The composition root, run once Electron is ready. */
-  readonly compose: () => Promise<{ readonly services: AppServices; readonly logger: ContractLogger }>;
+  /** The composition root, run once Electron is ready; `close` runs before the app quits. */
+  readonly compose: () => Promise<{
+    readonly services: AppServices;
+    readonly logger: ContractLogger;
+    close(): Promise<void>;
+  }>;
 }
 
 /**
@@ -47,7 +51,19 @@ export async function startElectronShell<Port extends ShellMessagePort>(
   });
 
   await app.whenReady();
-  const { services, logger } = await options.compose();
+  const { services, logger, close } = await options.compose();
+  // Quitting waits once for the sessions to close (their shells are deleted on the servers) and the stores to flush.
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    void close()
+      .catch((error: unknown) => logger.error('closing the app failed', { error: String(error) }))
+      .finally(() => {
+        closed = true;
+        app.quit();
+      });
+  });
   electron.protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, options.rendererDirectory));
   installPermissionHandlers(electron.session);
   electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(applicationMenuTemplate(options.platform)));

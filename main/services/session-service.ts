@@ -95,6 +95,11 @@ export class SessionServiceImpl implements SessionService {
     await entry.console?.close().catch(() => undefined);
   }
 
+  /** Closes every session (the app is quitting); never rejects. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#sessions.keys()].map((sessionId) => this.disconnect({ sessionId })));
+  }
+
   async list(): Promise<SessionSummary[]> {
     return [...this.#sessions.values()].map((entry) => entry.summary);
   }
@@ -184,7 +189,7 @@ export class SessionServiceImpl implements SessionService {
       if (!this.#sessions.has(entry.summary.sessionId)) return;
       // The certificate's key is encrypted: the credential dialog asks for its passphrase, then connect reuses this entry.
       if (error instanceof PassphraseNeededError) return void this.#setState(entry, 'awaiting-credentials');
-      this.#setState(entry, 'failed', failureOf(error));
+      this.#setState(entry, 'failed', failureOf(error, 'Could not connect'));
     }
   }
 
@@ -203,9 +208,24 @@ export class SessionServiceImpl implements SessionService {
     return {
       onEvent: (event) => this.#emit(entry, event),
       onExit: () => void this.disconnect({ sessionId: entry.summary.sessionId }).catch(() => undefined),
+      onLost: (error) => this.#lost(entry, error),
       flowControl: terminalFlowControl === null ? undefined : (terminalFlowControl ?? TERMINAL_FLOW_CONTROL),
       size: entry.size,
     };
+  }
+
+  /** The connected session dropped: it stays listed as failed, with the reason, until it is closed or replaced. */
+  #lost(entry: SessionEntry, error: Error): void {
+    const console = entry.console;
+    entry.console = undefined;
+    if (this.#sessions.has(entry.summary.sessionId)) {
+      this.#setState(
+        entry,
+        'failed',
+        failureOf(error, 'The connection to the host was lost', 'Reconnect to open a new session.'),
+      );
+    }
+    void console?.close();
   }
 
   #newEntry(hostId: string): SessionEntry {
@@ -254,16 +274,24 @@ export class SessionServiceImpl implements SessionService {
   }
 }
 
-/** The failure as one plain sentence; the error's chain goes to the details. */
-function failureOf(error: unknown): ContractError {
+/**
+ * The failure as one plain sentence, `<lead>: <message>` (the lead left out when the message already says it),
+ * then what to do; the error's chain goes to the details.
+ */
+function failureOf(error: unknown, lead: string, whatToDo?: string): ContractError {
   if (error instanceof ContractError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+  const led = message.toLowerCase().startsWith(lead.toLowerCase()) ? message : `${lead}: ${message}`;
+  const sentence = led.charAt(0).toUpperCase() + led.slice(1);
   const causes: string[] = [];
   for (let cause = (error as { cause?: unknown }).cause; cause instanceof Error; cause = cause.cause) {
     causes.push(cause.message);
   }
-  return new ContractError('internal', `Could not connect: ${sentence}`, {
-    ...(causes.length === 0 ? {} : { details: causes.join('\n') }),
-  });
+  return new ContractError(
+    'internal',
+    whatToDo === undefined ? sentence : `${sentence.replace(/\.?$/, '.')} ${whatToDo}`,
+    {
+      ...(causes.length === 0 ? {} : { details: causes.join('\n') }),
+    },
+  );
 }

@@ -60,8 +60,15 @@ export class PowerShellConsole implements TerminalConsole {
   /** Opens the session (its pool's host sized as the terminal is now) and shows the first prompt. */
   static async open(options: PowerShellConsoleOptions): Promise<PowerShellConsole> {
     const rawUI = new ConsoleRawUI(options.size ?? DEFAULT_TERMINAL_SIZE);
-    const session = await PowerShellSession.open({ ...options, host: rawUI.hostInfo() });
+    // A failure after open() resolved reaches the console built from the session.
+    const opened: { lost?: (error: Error) => void } = {};
+    const session = await PowerShellSession.open({
+      ...options,
+      host: rawUI.hostInfo(),
+      onFailed: (error) => opened.lost?.(error),
+    });
     const console = new PowerShellConsole(session, options, rawUI);
+    opened.lost = (error) => console.#lost(error);
     await console.#prompt();
     return console;
   }
@@ -138,6 +145,13 @@ export class PowerShellConsole implements TerminalConsole {
     this.#closed = true;
     this.interrupt();
     return this.#session.close();
+  }
+
+  /** The session failed after it opened (PowerShellSessionOptions.onFailed). */
+  #lost(error: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#options.onLost(error);
   }
 
   #emit(event: TerminalEventDto): void {

@@ -35,6 +35,11 @@ export interface PowerShellSessionOptions extends SessionConnectionOptions {
   readonly host?: HostInfo;
   /** Host calls of the pool itself (rare); unanswered ones are declined. */
   readonly onPoolHostCall?: (call: HostCall) => void;
+  /**
+   * The open session failed and is unusable: the shell ended on the server, the connection broke, the server
+   * refused a pool operation. Called once, never for a failure while opening (open() rejects) or after close().
+   */
+  readonly onFailed?: (error: Error) => void;
   /** Runspaces the pool keeps open (default 1) and may open (default 1): pipelines beyond the maximum queue on the server. */
   readonly minRunspaces?: number;
   readonly maxRunspaces?: number;
@@ -115,6 +120,8 @@ export class PowerShellSession {
   #shellClosed: (() => void) | undefined;
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
+  /** open()/connect() has resolved: a failure from now on is reported to onFailed. */
+  #opened = false;
 
   private constructor(options: PowerShellSessionOptions, existingShellId?: string) {
     this.#options = options;
@@ -148,6 +155,7 @@ export class PowerShellSession {
     const opened = session.#reach('Opened');
     session.#pump.pump();
     await opened;
+    session.#opened = true;
     return session;
   }
 
@@ -165,6 +173,7 @@ export class PowerShellSession {
     const opened = session.#reach('Opened');
     session.#pump.pump();
     await opened;
+    session.#opened = true;
     return session;
   }
 
@@ -351,6 +360,7 @@ export class PowerShellSession {
   }
 
   #fail(error: Error): void {
+    if (this.#failure === undefined && this.#closing === undefined && this.#opened) this.#options.onFailed?.(error);
     this.#failure ??= error;
     this.#release(error);
   }

@@ -17,6 +17,8 @@ export interface TerminalConsoleOptions {
   readonly onEvent: (event: TerminalEventDto) => void;
   /** `exit` was typed or the remote end asked to end; the session is being closed. */
   readonly onExit: () => void;
+  /** The remote shell or the connection to it is gone (not by `exit` or close()); the console is unusable. */
+  readonly onLost: (error: Error) => void;
   /**
    * Ack-based flow control in characters of terminal text (DESIGN.md §2.1): above the high watermark of
    * emitted and unacknowledged characters the console stops receiving; absent, it never pauses.

@@ -55,15 +55,16 @@ export class WinRSConsole implements TerminalConsole {
       onOutput: (stream, text) => this.#output(stream, text),
       ...(options.flowControl === undefined ? {} : { flowControl: options.flowControl }),
     });
-    void this.#shell.exitCode
-      .then(
-        () => this.#flush(),
-        (error: unknown) => {
-          this.#flush();
-          if (!this.#closing) this.#emit({ type: 'error', message: `The shell ended: ${(error as Error).message}` });
-        },
-      )
-      .finally(() => this.#closing || this.#options.onExit());
+    void this.#shell.exitCode.then(
+      () => {
+        this.#flush();
+        if (!this.#closing) this.#options.onExit();
+      },
+      (error: unknown) => {
+        this.#flush();
+        if (!this.#closing) this.#options.onLost(error as Error);
+      },
+    );
   }
 
   /** Creates the shell and starts the interpreter; its banner and first prompt arrive as events. */
