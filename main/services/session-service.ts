@@ -274,24 +274,27 @@ export class SessionServiceImpl implements SessionService {
   }
 }
 
+/** Where the transport appends the server's own words to an error: they go to the details, not the sentence. */
+const SERVER_SAID = ' The server said: ';
+
 /**
  * The failure as one plain sentence, `<lead>: <message>` (the lead left out when the message already says it),
- * then what to do; the error's chain goes to the details.
+ * then what to do; what the server said and the error's chain go to the details.
  */
 function failureOf(error: unknown, lead: string, whatToDo?: string): ContractError {
   if (error instanceof ContractError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const full = error instanceof Error ? error.message : String(error);
+  const serverSaid = full.indexOf(SERVER_SAID);
+  const message = serverSaid < 0 ? full : full.slice(0, serverSaid);
   const led = message.toLowerCase().startsWith(lead.toLowerCase()) ? message : `${lead}: ${message}`;
   const sentence = led.charAt(0).toUpperCase() + led.slice(1);
-  const causes: string[] = [];
+  const details = serverSaid < 0 ? [] : [full.slice(serverSaid + 1)];
   for (let cause = (error as { cause?: unknown }).cause; cause instanceof Error; cause = cause.cause) {
-    causes.push(cause.message);
+    details.push(cause.message);
   }
   return new ContractError(
     'internal',
     whatToDo === undefined ? sentence : `${sentence.replace(/\.?$/, '.')} ${whatToDo}`,
-    {
-      ...(causes.length === 0 ? {} : { details: causes.join('\n') }),
-    },
+    details.length === 0 ? {} : { details: details.join('\n') },
   );
 }

@@ -87,10 +87,10 @@ export class PowerShellConsole implements TerminalConsole {
       onHostCall: (call) => this.#hostCall(call),
       onError: (record) => this.#emit({ type: 'error', message: record.message }),
       // Warning, verbose and debug records also reach the host UI as WriteWarningLine etc. (shown from there),
-      // as does Write-Host; other information is shown like Write-Information's.
+      // as does Write-Host; other information is shown like Write-Information's. Progress records likewise
+      // arrive twice, as PROGRESS_RECORD and as the WriteProgress host call: only the host call is shown.
       onInformation: (record) =>
         record.tags.includes('PSHOST') || this.#emit({ type: 'information', message: record.text }),
-      onProgress: (record) => this.#emit({ type: 'progress', source: pipeline.id, record }),
     });
     this.#running = pipeline;
     if (this.#backlog?.paused === true) pipeline.pauseReceiving();
