@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WebBridgeApp } from '../../main/index';
-import { lastTerminalLine, terminalText } from '../support/app-page';
+import { hostTreeRow, lastTerminalLine, terminalText } from '../support/app-page';
 import { labAdmin, RunningLab } from '../support/lab';
 import type { RendererAppFixture } from '../support/renderer-app';
 import { startRendererAppFixture } from '../support/renderer-app';
@@ -58,7 +58,7 @@ describe('session tabs', () => {
   /** Connects from the sidebar (Enter on the host) and waits for the prompt in the new tab. */
   async function connect(page: Page, hostName: string): Promise<void> {
     const tabs = (await tabNames(page)).length;
-    await page.getByRole('treeitem', { name: hostName, exact: true }).first().focus();
+    await hostTreeRow(page, hostName).first().focus();
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await tabNames(page)).length).toBe(tabs + 1);
     await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(PROMPT);
@@ -209,7 +209,7 @@ describe('session tabs', () => {
 
   it('shows a connection that fails in its tab as a plain sentence, with details on demand', async () => {
     const { page, problems } = await openWithHost('nowhere', await closedPort());
-    await page.getByRole('treeitem', { name: 'nowhere', exact: true }).focus();
+    await hostTreeRow(page, 'nowhere').focus();
     await page.keyboard.press('Enter');
     const tab = page.getByRole('tabpanel', { name: 'nowhere' });
     const sentence = tab.locator('.problem');

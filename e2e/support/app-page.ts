@@ -1,7 +1,7 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 /**
- * Helpers for app tests that read the terminal of the app's page in Chromium.
+ * Helpers for app tests that drive the app's page in Chromium: its sidebar and the terminal of the visible tab.
  */
 
 /**
@@ -32,4 +32,23 @@ export async function terminalText(page: Page): Promise<string> {
 /** The visible terminal's last non-blank row. */
 export async function lastTerminalLine(page: Page): Promise<string | undefined> {
   return (await terminalText(page)).split('\n').at(-1);
+}
+
+/**
+ * The sidebar row of a host or group by its name: a row's accessible name is its visible text, the name first
+ * (a host's address and user follow, a group's host count).
+ */
+export function hostTreeRow(page: Page, name: string): Locator {
+  return page.getByRole('treeitem', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `) });
+}
+
+/** Opens a session to `hostName` as a user does: focuses its sidebar row and presses Enter. */
+export async function openFromSidebar(page: Page, hostName: string): Promise<void> {
+  await hostTreeRow(page, hostName).first().focus();
+  await page.keyboard.press('Enter');
+}
+
+/** Focuses the visible tab's terminal (xterm's input), where typed keys go to the session. */
+export async function focusTerminal(page: Page): Promise<void> {
+  await page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
 }

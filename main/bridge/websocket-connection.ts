@@ -50,6 +50,11 @@ export class WebSocketConnection implements MessageTransport {
 
   post(message: unknown): void {
     if (this.#state !== 'open') return;
+    // Messages posted in one turn of the event loop (a Receive's worth of terminal events) leave in one write.
+    if (!this.socket.writableCorked) {
+      this.socket.cork();
+      process.nextTick(() => this.socket.uncork());
+    }
     this.socket.write(encodeTextFrame(JSON.stringify(message)));
   }
 

@@ -12,6 +12,7 @@ import {
   StaticTrustStore,
   StoreTrustPolicy,
   type ClientCertificate,
+  type ServerTrustOptions,
   type TrustAnswer,
   type TrustRequest,
 } from '../transport';
@@ -62,37 +63,53 @@ export function endpointOf(host: HostProfile): string {
   return `${host.transport}://${address}:${host.port}/wsman`;
 }
 
+/** What the server's identity is decided from: the host, its stored trust decisions, the trust dialog. */
+export type ServerTrustInputs = Pick<ConnectionInputs, 'host' | 'trust' | 'askTrust'>;
+
 /** The session's connection settings from a saved host (DESIGN.md §1 steps 1–3). */
 export async function connectionFromProfile(inputs: ConnectionInputs): Promise<SessionConnectionOptions> {
-  const { host, trust } = inputs;
+  const { host } = inputs;
+  const server = serverOf(inputs);
+  const mechanism = await selectMechanism(await authSelection(inputs), { hostName: server.hostName ?? host.address });
+  const { maxEnvelopeSizeKiB } = host.advanced;
+  return {
+    transport: { ...server, mechanism, encryption: host.advanced.messageEncryption, userAgent: 'WinRM-Desk' },
+    ...(maxEnvelopeSizeKiB === undefined ? {} : { maxEnvelopeSize: maxEnvelopeSizeKiB * 1024 }),
+  };
+}
+
+/**
+ * How an HTTPS host's certificate is checked, exactly as its sessions check it (for verifyServerTrust, before a
+ * password is asked for); undefined for an HTTP host, which presents none.
+ */
+export function serverTrustFromProfile(inputs: ServerTrustInputs): ServerTrustOptions | undefined {
+  const server = serverOf(inputs);
+  return server.tls === undefined ? undefined : server;
+}
+
+/** Where the host's server is, its timeouts and, over HTTPS, the trust in its certificate (its stored pins and CAs). */
+function serverOf({ host, trust, askTrust }: ServerTrustInputs): ServerTrustOptions {
   const { advanced } = host;
   const hostName = advanced.spnHostname ?? host.address;
   if (advanced.proxyUrl !== undefined)
     throw new UnsupportedProfileError('Connecting through a proxy is not available in the app yet.');
-  const mechanism = await selectMechanism(await authSelection(inputs), { hostName });
   const { connectSeconds, readSeconds, operationSeconds } = advanced.timeouts;
   return {
-    transport: {
-      endpoint: endpointOf(host),
-      hostName: advanced.spnHostname,
-      mechanism,
-      encryption: advanced.messageEncryption,
-      tls:
-        host.transport === 'https'
-          ? {
-              trust: new StoreTrustPolicy(
-                new StaticTrustStore({
-                  hostCas: { [hostName]: trust.authorities.map((authority) => new X509Certificate(authority.pem)) },
-                  pins: { [hostName]: trust.pinnedSha256 },
-                }),
-              ),
-              askTrust: inputs.askTrust,
-            }
-          : undefined,
-      timeouts: { connectMs: connectSeconds * 1000, readMs: readSeconds * 1000, operationMs: operationSeconds * 1000 },
-      userAgent: 'WinRM-Desk',
-    },
-    ...(advanced.maxEnvelopeSizeKiB === undefined ? {} : { maxEnvelopeSize: advanced.maxEnvelopeSizeKiB * 1024 }),
+    endpoint: endpointOf(host),
+    hostName: advanced.spnHostname,
+    tls:
+      host.transport === 'https'
+        ? {
+            trust: new StoreTrustPolicy(
+              new StaticTrustStore({
+                hostCas: { [hostName]: trust.authorities.map((authority) => new X509Certificate(authority.pem)) },
+                pins: { [hostName]: trust.pinnedSha256 },
+              }),
+            ),
+            askTrust,
+          }
+        : undefined,
+    timeouts: { connectMs: connectSeconds * 1000, readMs: readSeconds * 1000, operationMs: operationSeconds * 1000 },
   };
 }
 

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { once } from 'node:events';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../core/contract/contract-error';
 import { hostProfileSchema, type HostProfileInput } from '../../core/contract/host-profile';
 import type { SessionSummary } from '../../core/contract/session-service';
+import type { HostTrust } from '../../core/contract/trust';
+import { createTestPki } from '../../e2e/support/pki';
+import type { TrustAnswer, TrustRequest } from '../transport';
 import { connectionFromProfile, endpointOf, needsSecret, UnsupportedProfileError } from './session-connection';
 import { SessionServiceImpl } from './session-service';
 
@@ -18,8 +23,17 @@ const profile = (settings: Partial<HostProfileInput> = {}) =>
     ...settings,
   });
 
-function service(host = profile(), secret: string | undefined = undefined) {
+interface ServiceOptions {
+  /** The stored secret, read at each connect. */
+  readonly secret?: () => string | undefined;
+  /** What the user answers in the trust dialog (the renderer's part: a person, so it is stood in for here). */
+  readonly trustAnswer?: TrustAnswer;
+  readonly hostTrust?: HostTrust;
+}
+
+function service(host = profile({ transport: 'http' }), options: ServiceOptions = {}) {
   const states: SessionSummary[] = [];
+  const trustRequests: TrustRequest[] = [];
   const sessions = new SessionServiceImpl({
     hosts: {
       host: (id) => {
@@ -28,13 +42,18 @@ function service(host = profile(), secret: string | undefined = undefined) {
       },
       markUsed: async () => undefined,
     },
-    credentials: { secretFor: async () => secret },
-    trust: { requestDecision: async () => ({ kind: 'reject' }) },
-    hostTrust: () => ({ pinnedSha256: [], authorities: [] }),
+    credentials: { secretFor: async () => options.secret?.() },
+    trust: {
+      requestDecision: async (_hostId, request) => {
+        trustRequests.push(request);
+        return options.trustAnswer ?? { kind: 'reject' };
+      },
+    },
+    hostTrust: () => options.hostTrust ?? { pinnedSha256: [], authorities: [] },
     newId: randomUUID,
   });
   sessions.onDidChangeSessionState((summary) => states.push(summary));
-  return { sessions, states };
+  return { sessions, states, trustRequests };
 }
 
 /** A port that closes every connection at once: the transport fails fast and plainly. */
@@ -91,7 +110,7 @@ describe('connection settings from a saved host', () => {
 });
 
 describe('SessionServiceImpl', () => {
-  it('waits for credentials without a secret and reuses that session on the next connect', async () => {
+  it('over HTTP, waits for credentials at once without a secret and reuses that session on the next connect', async () => {
     const { sessions, states } = service();
     const first = await sessions.connect({ hostId: HOST_ID });
     expect(first).toMatchObject({ hostId: HOST_ID, state: 'awaiting-credentials' });
@@ -111,7 +130,7 @@ describe('SessionServiceImpl', () => {
     const { port, server } = await closingPort();
     try {
       const host = profile({ address: '127.0.0.1', port, transport: 'http', auth: 'ntlm' });
-      const { sessions, states } = service(host, 'secret');
+      const { sessions, states } = service(host, { secret: () => 'secret' });
       const summary = await sessions.connect({ hostId: HOST_ID });
       expect(summary.state).toBe('connecting');
       await expect.poll(() => states.at(-1)?.state).toBe('failed');
@@ -120,6 +139,107 @@ describe('SessionServiceImpl', () => {
     } finally {
       server.close();
     }
+  });
+
+  describe('over HTTPS without a stored secret, the certificate is decided before the password is asked for', () => {
+    const HOST_NAME = 'win-lab.lab.test';
+    const pki = createTestPki(HOST_NAME);
+
+    /**
+     * A real TLS server presenting the test PKI's chain for HOST_NAME, whose root nobody trusts yet; it answers
+     * every HTTP request with a 401 without a challenge, so a session that gets past TLS fails authenticating.
+     */
+    async function withServer(test: (host: ReturnType<typeof profile>, requests: () => number) => Promise<void>) {
+      let requests = 0;
+      const server = createHttpsServer(
+        { key: pki.leafKey.pem, cert: pki.leaf.pem + pki.issuing.pem },
+        (_, response) => {
+          requests++;
+          response.writeHead(401, { 'Content-Length': '0' }).end();
+        },
+      );
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const { port } = server.address() as AddressInfo;
+        await test(
+          profile({ address: '127.0.0.1', port, auth: 'ntlm', advanced: { spnHostname: HOST_NAME } }),
+          () => requests,
+        );
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    }
+
+    it('asks about an untrusted certificate first and, once the secret is set, does not ask again', async () => {
+      await withServer(async (host, requests) => {
+        let secret: string | undefined = undefined; // none stored yet
+        // "Trust once" is stored nowhere: only the session remembers it.
+        const { sessions, states, trustRequests } = service(host, {
+          secret: () => secret,
+          trustAnswer: { kind: 'accept-once' },
+        });
+        const first = await sessions.connect({ hostId: HOST_ID });
+        expect(first.state).toBe('connecting');
+        await expect.poll(() => states.at(-1)?.state).toBe('awaiting-credentials');
+        expect(states.map((state) => state.state)).toEqual([
+          'connecting',
+          'awaiting-trust',
+          'connecting',
+          'awaiting-credentials',
+        ]);
+        expect(trustRequests).toHaveLength(1);
+        expect(trustRequests[0]).toMatchObject({ hostName: HOST_NAME, problems: ['unknown-issuer'] });
+        expect(requests()).toBe(0); // the handshake only: nothing was sent, no credentials offered
+
+        secret = 'secret';
+        const second = await sessions.connect({ hostId: HOST_ID });
+        expect(second.sessionId).toBe(first.sessionId);
+        await expect.poll(() => states.at(-1)?.state).toBe('failed');
+        expect(requests()).toBeGreaterThan(0);
+        expect(trustRequests).toHaveLength(1);
+        expect(states.slice(4).map((state) => state.state)).toEqual(['connecting', 'failed']);
+        await sessions.closeAll();
+      });
+    });
+
+    it('fails the session with the usual sentence when the certificate is rejected, never asking for the password', async () => {
+      await withServer(async (host, requests) => {
+        const { sessions, states, trustRequests } = service(host, { trustAnswer: { kind: 'reject' } });
+        await sessions.connect({ hostId: HOST_ID });
+        await expect.poll(() => states.at(-1)?.state).toBe('failed');
+        expect(states.map((state) => state.state)).toEqual(['connecting', 'awaiting-trust', 'connecting', 'failed']);
+        expect(states.at(-1)?.error?.message).toMatch(
+          /^Could not connect: the TLS certificate of win-lab\.lab\.test is not trusted: .* You declined it\.$/,
+        );
+        expect(trustRequests).toHaveLength(1);
+        expect(requests()).toBe(0);
+        await sessions.closeAll();
+      });
+    });
+
+    it('goes straight to the password for a certificate the stored trust vouches for', async () => {
+      await withServer(async (host) => {
+        const hostTrust: HostTrust = {
+          pinnedSha256: [],
+          authorities: [
+            {
+              scope: { kind: 'host', hostId: HOST_ID },
+              sha256: 'ab'.repeat(32),
+              subject: 'Test Root CA',
+              pem: pki.root.pem,
+            },
+          ],
+        };
+        const { sessions, states, trustRequests } = service(host, { hostTrust });
+        await sessions.connect({ hostId: HOST_ID });
+        await expect.poll(() => states.at(-1)?.state).toBe('awaiting-credentials');
+        expect(states.map((state) => state.state)).toEqual(['connecting', 'awaiting-credentials']);
+        expect(trustRequests).toEqual([]);
+        await sessions.closeAll();
+      });
+    });
   });
 
   it('refuses acknowledgements of events not sent', async () => {

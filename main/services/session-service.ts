@@ -21,9 +21,15 @@ import {
   type TerminalSize,
 } from '../session/terminal-console';
 import { WinRSConsole } from '../session/winrs-console';
-import type { TrustAnswer, TrustRequest } from '../transport';
+import { verifyServerTrust, type TrustAnswer, type TrustRequest } from '../transport';
 import type { CredentialStore } from '../stores/credential-store';
-import { connectionFromProfile, needsSecret, PassphraseNeededError } from './session-connection';
+import {
+  connectionFromProfile,
+  needsSecret,
+  PassphraseNeededError,
+  serverTrustFromProfile,
+  type ServerTrustInputs,
+} from './session-connection';
 import { notFound } from './service-errors';
 
 /** What the session service needs of the other services and stores. */
@@ -52,6 +58,12 @@ interface SessionEntry {
   size: TerminalSize;
   /** Aborts a pending trust question when the session is closed while it waits. */
   readonly abort: AbortController;
+  /**
+   * SHA-256 fingerprints of the server certificates the user accepted in this session's trust dialogs: the
+   * connection opened after the credential dialog is not asked about them again, whatever the answer was
+   * (a pin or CA is stored anyway; "trust once" lives only here).
+   */
+  readonly acceptedCertificates: Set<string>;
   sequence: number;
   /** Characters of terminal text per unacknowledged event, in sequence order. */
   readonly unacknowledged: { readonly sequence: number; readonly characters: number }[];
@@ -62,7 +74,8 @@ interface SessionEntry {
  * The app's sessions (DESIGN.md §1 steps 2–4): builds the connection from the saved host, its secret and
  * its trust decisions, opens an interactive PowerShell console and relays its terminal events and the
  * user's intents. A host without a stored secret gets a session in `awaiting-credentials`; connecting to
- * that host again (once the secret is set) reuses it.
+ * that host again (once the secret is set) reuses it. Over HTTPS the server's certificate is decided first
+ * (DESIGN.md §1 steps 2–3, §7): no one is asked for a password for a server whose identity is not established.
  */
 export class SessionServiceImpl implements SessionService {
   readonly #sessions = new Map<string, SessionEntry>();
@@ -81,7 +94,13 @@ export class SessionServiceImpl implements SessionService {
     );
     const entry = waiting ?? this.#newEntry(hostId);
     const secret = await this.dependencies.credentials.secretFor({ hostId, user: host.user });
-    if (secret === undefined && needsSecret(host)) return this.#setState(entry, 'awaiting-credentials');
+    if (secret === undefined && needsSecret(host)) {
+      // Only HTTPS servers present a certificate to decide; a waiting session's was decided when it began waiting.
+      if (waiting !== undefined || host.transport !== 'https') return this.#setState(entry, 'awaiting-credentials');
+      const summary = this.#setState(entry, 'connecting');
+      void this.#awaitCredentials(entry, host);
+      return summary;
+    }
     const summary = this.#setState(entry, 'connecting');
     void this.#open(entry, host, secret);
     return summary;
@@ -160,13 +179,23 @@ export class SessionServiceImpl implements SessionService {
     return this.#entry(sessionId).unacknowledgedCharacters;
   }
 
+  /** Decides an HTTPS server's certificate (a TLS handshake, no request), then waits for the secret. */
+  async #awaitCredentials(entry: SessionEntry, host: HostProfile): Promise<void> {
+    try {
+      const server = serverTrustFromProfile(this.#serverTrustInputs(entry, host));
+      if (server !== undefined) await verifyServerTrust(server);
+      if (this.#sessions.has(entry.summary.sessionId)) this.#setState(entry, 'awaiting-credentials');
+    } catch (error) {
+      if (this.#sessions.has(entry.summary.sessionId))
+        this.#setState(entry, 'failed', failureOf(error, 'Could not connect'));
+    }
+  }
+
   async #open(entry: SessionEntry, host: HostProfile, secret: string | undefined): Promise<void> {
     try {
       const connection = await connectionFromProfile({
-        host,
+        ...this.#serverTrustInputs(entry, host),
         secret,
-        trust: this.dependencies.hostTrust(host),
-        askTrust: (request) => this.#askTrust(entry, host.id, request),
         ...(this.dependencies.keychain === undefined ? {} : { keychain: this.dependencies.keychain }),
       });
       const console: TerminalConsole =
@@ -193,10 +222,23 @@ export class SessionServiceImpl implements SessionService {
     }
   }
 
+  /** The host with its trust decisions as stored now, and this session's trust dialog. */
+  #serverTrustInputs(entry: SessionEntry, host: HostProfile): ServerTrustInputs {
+    return {
+      host,
+      trust: this.dependencies.hostTrust(host),
+      askTrust: (request) => this.#askTrust(entry, host.id, request),
+    };
+  }
+
   async #askTrust(entry: SessionEntry, hostId: string, request: TrustRequest): Promise<TrustAnswer> {
+    const fingerprint = request.chain[0]?.fingerprintSha256;
+    if (fingerprint !== undefined && entry.acceptedCertificates.has(fingerprint)) return { kind: 'accept-once' };
     this.#setState(entry, 'awaiting-trust');
     try {
-      return await this.dependencies.trust.requestDecision(hostId, request, entry.abort.signal);
+      const answer = await this.dependencies.trust.requestDecision(hostId, request, entry.abort.signal);
+      if (answer.kind !== 'reject' && fingerprint !== undefined) entry.acceptedCertificates.add(fingerprint);
+      return answer;
     } finally {
       if (this.#sessions.has(entry.summary.sessionId)) this.#setState(entry, 'connecting');
     }
@@ -234,6 +276,7 @@ export class SessionServiceImpl implements SessionService {
       console: undefined,
       size: DEFAULT_TERMINAL_SIZE,
       abort: new AbortController(),
+      acceptedCertificates: new Set(),
       sequence: 0,
       unacknowledged: [],
       unacknowledgedCharacters: 0,

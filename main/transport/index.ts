@@ -53,9 +53,11 @@ export {
   type ConnectionInfo,
   type EncryptionPolicy,
   type PostOptions,
+  type ServerTrustOptions,
   type TransportStats,
   type TransportTimeouts,
   type WinRMResponse,
   type WinRMTransportOptions,
+  verifyServerTrust,
 } from './winrm-transport';
 export { MalformedChallengeError, parseWwwAuthenticate, type AuthChallenge } from './www-authenticate';

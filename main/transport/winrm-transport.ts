@@ -14,6 +14,7 @@ import {
   ExchangeFailure,
   HttpConnection,
   directTcpConnector,
+  type OpenOptions,
   type TcpConnector,
   type TlsSettings,
 } from './http-connection';
@@ -143,7 +144,7 @@ export class WinRMTransport {
     this.#url = endpointUrl(options.endpoint);
     this.endpoint = this.#url.href;
     this.#secure = this.#url.protocol === 'https:';
-    this.hostName = (options.hostName ?? this.#url.hostname).replace(/^\[(.*)\]$/, '$1');
+    this.hostName = hostNameOf(this.#url, options.hostName);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const { connectMs, readMs, operationMs } = this.timeouts;
     if (!(connectMs > 0 && readMs > 0 && operationMs > 0)) throw new UsageError('timeouts must be positive');
@@ -256,24 +257,10 @@ export class WinRMTransport {
     if (current !== undefined && current.connection.isOpen) return current;
     this.#dropSession();
     const { mechanism } = this.#options;
-    const connection = await HttpConnection.open({
-      target: { host: this.#url.hostname.replace(/^\[(.*)\]$/, '$1'), port: portOf(this.#url) },
-      tls: this.#secure
-        ? {
-            settings: this.#options.tls!,
-            hostName: this.hostName,
-            clientCertificate: mechanism.clientCertificate,
-            acceptedThisSession: this.#acceptedThisSession,
-          }
-        : undefined,
-      connectTimeoutMs: this.timeouts.connectMs,
-      connector: this.#options.connector ?? directTcpConnector,
-      limits: {
-        maxHeadBytes: MAX_HEAD_BYTES,
-        maxBodyBytes: this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-      },
-      now: this.#options.clock ?? (() => new Date()),
-      endpoint: this.endpoint,
+    const connection = await openConnection(this.#url, this.#options, this.timeouts.connectMs, {
+      hostName: this.hostName,
+      clientCertificate: mechanism.clientCertificate,
+      acceptedThisSession: this.#acceptedThisSession,
     });
     this.#stats.connectionsOpened++;
     try {
@@ -464,6 +451,55 @@ export class WinRMTransport {
     this.#session?.connection.close();
     this.#session = undefined;
   }
+}
+
+/** Where an HTTPS server is and how its certificate is trusted: the options `verifyServerTrust` reads. */
+export type ServerTrustOptions = Pick<
+  WinRMTransportOptions,
+  'endpoint' | 'hostName' | 'tls' | 'timeouts' | 'connector' | 'clock'
+>;
+
+/**
+ * Settles an HTTPS server's identity without authenticating: opens a TLS connection as the transport does,
+ * decides its certificate with the TLS settings (the policy, else the user through `askTrust`) and closes it
+ * without sending a request. Fails as the transport's connection would (UntrustedCertificateError,
+ * ConnectError). The app calls it before it asks for a password: no one types a secret for a server whose
+ * identity is not established (DESIGN.md §1, §7).
+ */
+export async function verifyServerTrust(options: ServerTrustOptions): Promise<void> {
+  const url = endpointUrl(options.endpoint);
+  if (url.protocol !== 'https:' || options.tls === undefined) {
+    throw new UsageError('only an HTTPS endpoint with TLS settings presents a certificate to verify');
+  }
+  const connection = await openConnection(url, options, options.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs, {
+    hostName: hostNameOf(url, options.hostName),
+    clientCertificate: undefined,
+    acceptedThisSession: new Set(),
+  });
+  connection.close();
+}
+
+/** A connection to the endpoint, TLS (with the trust decision) when it is HTTPS: not authenticated yet. */
+function openConnection(
+  url: URL,
+  options: Pick<WinRMTransportOptions, 'tls' | 'connector' | 'clock' | 'maxResponseBytes'>,
+  connectTimeoutMs: number,
+  tls: Omit<NonNullable<OpenOptions['tls']>, 'settings'>,
+): Promise<HttpConnection> {
+  return HttpConnection.open({
+    target: { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: portOf(url) },
+    tls: url.protocol === 'https:' ? { ...tls, settings: options.tls! } : undefined,
+    connectTimeoutMs,
+    connector: options.connector ?? directTcpConnector,
+    limits: { maxHeadBytes: MAX_HEAD_BYTES, maxBodyBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES },
+    now: options.clock ?? (() => new Date()),
+    endpoint: url.href,
+  });
+}
+
+/** The name for certificate checks and SPNs: the override, else the endpoint's host, IPv6 without brackets. */
+function hostNameOf(url: URL, override: string | undefined): string {
+  return (override ?? url.hostname).replace(/^\[(.*)\]$/, '$1');
 }
 
 function endpointUrl(endpoint: string): URL {

@@ -104,7 +104,6 @@ function Desk({ services }: { services: AppClient }) {
       .catch((error: unknown) => setConnectError({ host: host.name, error: shownError(error) }));
   };
 
-  const hostName = (hostId: string) => list?.hosts.find((host) => host.id === hostId)?.name ?? 'a deleted host';
   const statuses = hostStatuses(sessions.values());
   return (
     <div className="desk">
@@ -143,7 +142,7 @@ function Desk({ services }: { services: AppClient }) {
           {sessions.size === 0 && connectError === undefined ? (
             <p className="empty">Choose a host and press Enter (or double-click it) to connect.</p>
           ) : null}
-          <SessionTabs services={services} known={sessions} hostName={hostName} />
+          <SessionTabs services={services} known={sessions} hosts={list?.hosts} />
         </main>
       </div>
       <TrustRequests trust={services.trust} hostList={list} />

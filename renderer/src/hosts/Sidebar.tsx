@@ -280,17 +280,13 @@ export function Sidebar({
                   {...common}
                   aria-level={1}
                   aria-expanded={row.expanded}
-                  aria-label={row.label}
                   className="tree-section"
                   onClick={() => setCollapsedKey(row.key, row.expanded)}
                 >
                   <span className="twisty" aria-hidden="true">
                     {row.expanded ? '▾' : '▸'}
                   </span>
-                  <span className="section-name">{row.label}</span>
-                  <span className="count" aria-hidden="true">
-                    {row.hostCount}
-                  </span>
+                  <span className="section-name">{row.label}</span> <span className="count">{row.hostCount}</span>
                   {row.groupId === undefined ? null : (
                     <RowMenuButton label={`Actions for group ${row.label}`} onOpen={(el) => openMenu(row, el)} />
                   )}
@@ -300,22 +296,10 @@ export function Sidebar({
             const { host } = row;
             const status = statuses.get(host.id) ?? 'not-connected';
             return (
-              <li
-                key={row.key}
-                {...common}
-                aria-level={2}
-                aria-label={host.name}
-                aria-describedby={`${id}-${row.key}-detail`}
-                className="tree-host"
-                onDoubleClick={() => onConnect(host)}
-              >
+              <li key={row.key} {...common} aria-level={2} className="tree-host" onDoubleClick={() => onConnect(host)}>
                 <span className={`status-dot status-${status}`} aria-hidden="true" title={HOST_STATUS_LABELS[status]} />
-                <span className="host-name">{host.name}</span>
-                <span id={`${id}-${row.key}-detail`} className="host-detail">
-                  {host.address}:{host.port}
-                  {host.user === '' ? '' : ` · ${host.user}`}
-                  <span className="visually-hidden"> · {HOST_STATUS_LABELS[status]}</span>
-                </span>
+                <span className="host-name">{host.name}</span> <span className="host-detail">{hostDetail(host)}</span>
+                <span className="visually-hidden"> · {HOST_STATUS_LABELS[status]}</span>
                 <RowMenuButton label={`Actions for ${host.name}`} onOpen={(el) => openMenu(row, el)} />
               </li>
             );
@@ -401,12 +385,21 @@ export function Sidebar({
   );
 }
 
-/** The pointer's way to a row's actions; keyboard users press Shift+F10 or the Menu key on the row. */
+/** What a host row shows under its name: where it connects and as whom. */
+function hostDetail(host: HostProfile): string {
+  return `${host.address}:${host.port}${host.user === '' ? '' : ` · ${host.user}`}`;
+}
+
+/**
+ * The pointer's way to a row's actions; keyboard users press Shift+F10 or the Menu key on the row. Hidden from
+ * assistive technology (which reaches the same menu from the row), so a row's name is its visible text alone.
+ */
 function RowMenuButton({ label, onOpen }: { readonly label: string; readonly onOpen: (element: HTMLElement) => void }) {
   return (
     <button
       type="button"
       tabIndex={-1}
+      aria-hidden="true"
       className="row-menu-button"
       aria-label={label}
       aria-haspopup="menu"

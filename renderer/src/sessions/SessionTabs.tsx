@@ -11,6 +11,7 @@ import {
 } from 'react';
 import type { AppClient } from '../../../core/contract/app-contract';
 import { ContractError } from '../../../core/contract/contract-error';
+import type { HostProfile } from '../../../core/contract/host-profile';
 import type { SessionSummary } from '../../../core/contract/session-service';
 import { ConfirmDialog } from '../dialogs/ConfirmDialog';
 import { shownError, type ShownError } from '../dialogs/error-text';
@@ -48,6 +49,9 @@ const WAITING_TEXT: Readonly<Partial<Record<SessionSummary['state'], string>>> =
   reconnecting: 'Reconnecting…',
 };
 
+/** What a terminal is named after, by the shell it runs. */
+const SHELL_NAMES: Readonly<Record<HostProfile['shell'], string>> = { powershell: 'PowerShell', cmd: 'cmd' };
+
 /** A session that ended without the user closing its tab (the tab stays, with Reconnect). */
 const isOver = (state: SessionSummary['state']) => state === 'failed' || state === 'disconnected';
 
@@ -55,7 +59,8 @@ export interface SessionTabsProps {
   readonly services: AppClient;
   /** Every session main knows of, in the order they opened. */
   readonly known: ReadonlyMap<string, SessionSummary>;
-  readonly hostName: (hostId: string) => string;
+  /** The saved hosts; undefined until they are known. */
+  readonly hosts: readonly HostProfile[] | undefined;
 }
 
 /** Where the focus goes once a change to the tabs is on screen. */
@@ -69,7 +74,7 @@ type FocusTarget = 'tab' | 'terminal' | undefined;
  * so their screens are kept. Mount it for the whole life of the app: it keeps every session's terminal
  * events from the first one on.
  */
-export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
+export function SessionTabs({ services, known, hosts }: SessionTabsProps) {
   const { sessions } = services;
   const [events, setEvents] = useState<SessionTerminalEvents | undefined>();
   useEffect(() => {
@@ -89,6 +94,10 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
   const terminals = useRef(new Map<string, Terminal>());
   const focusAfterRender = useRef<FocusTarget>(undefined);
   const dragged = useRef<string | undefined>(undefined);
+  const hostName = (hostId: string) => hosts?.find((host) => host.id === hostId)?.name ?? 'a deleted host';
+  /** The shell a host's sessions run; undefined until the saved hosts are known; PowerShell for a deleted host. */
+  const shellOf = (hostId: string): HostProfile['shell'] | undefined =>
+    hosts === undefined ? undefined : (hosts.find((host) => host.id === hostId)?.shell ?? 'powershell');
 
   useEffect(() => {
     for (const session of known.values()) dispatch((current) => sessionSeen(current, session));
@@ -312,6 +321,7 @@ export function SessionTabs({ services, known, hostName }: SessionTabsProps) {
               events={events}
               activity={activity}
               name={hostName(tab.hostId)}
+              shell={shellOf(tab.hostId)}
               reconnectError={reconnectErrors.get(tab.id)}
               onReconnect={() => reconnect(tab)}
               onClose={() => requestClose(tab)}
@@ -383,6 +393,7 @@ function SessionPanel({
   events,
   activity,
   name,
+  shell,
   reconnectError,
   onReconnect,
   onClose,
@@ -395,6 +406,7 @@ function SessionPanel({
   readonly events: SessionTerminalEvents;
   readonly activity: CommandActivity;
   readonly name: string;
+  readonly shell: HostProfile['shell'] | undefined;
   readonly reconnectError: ShownError | undefined;
   readonly onReconnect: () => void;
   readonly onClose: () => void;
@@ -416,11 +428,13 @@ function SessionPanel({
   }, [activity, sessions, sessionId]);
   const hostHistory = useHostHistory(history, tab.hostId, (error) => setCallError({ sessionId, error }));
   const { theme, fontFamily, fontSize, scrollback, copyOnSelect } = useSettings();
-  // The terminal appears with the first connection and stays (with its screen) across reconnects.
-  const [started, setStarted] = useState(false);
+  // The terminal appears with the first connection once the host's shell is known, and stays (with its screen
+  // and that shell: the terminal reads it once) across reconnects and edits of the host.
+  const [terminalShell, setTerminalShell] = useState<HostProfile['shell'] | undefined>();
   useEffect(() => {
-    if (state === 'connected') setStarted(true);
-  }, [state]);
+    if (state === 'connected' && shell !== undefined) setTerminalShell((current) => current ?? shell);
+  }, [state, shell]);
+  const started = terminalShell !== undefined;
 
   return (
     <div className="session-panel-body">
@@ -449,11 +463,12 @@ function SessionPanel({
       {callError?.sessionId === sessionId && state === 'connected' ? (
         <ErrorMessage error={shownError(callError.error)} />
       ) : null}
-      {started && hostHistory ? (
+      {terminalShell !== undefined && hostHistory ? (
         <div className="session-terminal">
           <TerminalView
             events={source}
-            ariaLabel={`PowerShell on ${name}`}
+            shell={terminalShell}
+            ariaLabel={`${SHELL_NAMES[terminalShell]} on ${name}`}
             theme={theme}
             fontFamily={fontFamily}
             fontSize={fontSize}

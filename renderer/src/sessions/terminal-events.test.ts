@@ -96,10 +96,26 @@ describe('sessionTerminalCallbacks', () => {
       ['submit', { sessionId: SESSION, text: 'Get-Date' }],
       ['answerReadLine', { sessionId: SESSION, text: 'alice' }],
       ['interrupt', { sessionId: SESSION }],
-      ['acknowledgeOutput', { sessionId: SESSION, sequence: 3 }],
       ['resize', { sessionId: SESSION, columns: 50, rows: 20 }],
       ['complete', { sessionId: SESSION, text: 'Get-Da', cursor: 6 }],
+      // Acknowledged when the task that wrote it ends.
+      ['acknowledgeOutput', { sessionId: SESSION, sequence: 3 }],
     ]);
     expect(errors).toEqual([]);
+  });
+
+  it('acknowledges the events written in one task with one call for the newest', async () => {
+    const fake = fakeSessions();
+    const callbacks = sessionTerminalCallbacks(fake.sessions, SESSION, (error) => {
+      throw error;
+    });
+    for (const sequence of [4, 5, 6]) callbacks.onWritten({ sequence });
+    await Promise.resolve();
+    callbacks.onWritten({ sequence: 7 });
+    await Promise.resolve();
+    expect(fake.calls).toEqual([
+      ['acknowledgeOutput', { sessionId: SESSION, sequence: 6 }],
+      ['acknowledgeOutput', { sessionId: SESSION, sequence: 7 }],
+    ]);
   });
 });

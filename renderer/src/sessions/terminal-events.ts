@@ -110,6 +110,8 @@ type SessionCalls = Pick<
 
 /** The terminal's intents as calls on session `sessionId`; a failed call goes to `onError`. */
 export function sessionTerminalCallbacks(sessions: SessionCalls, sessionId: string, onError: (error: unknown) => void) {
+  /** The newest sequence written and not yet acknowledged; undefined when nothing waits. */
+  let acknowledged: number | undefined;
   return {
     onInput(input: TerminalInput): void {
       const call =
@@ -120,9 +122,20 @@ export function sessionTerminalCallbacks(sessions: SessionCalls, sessionId: stri
             : sessions.interrupt({ sessionId });
       call.catch(onError);
     },
+    /**
+     * Acknowledgements are cumulative: the events xterm wrote in one task (a batch) are acknowledged by one
+     * call with the newest sequence, sent when the task ends.
+     */
     onWritten(event: { readonly sequence?: number }): void {
-      if (event.sequence !== undefined)
-        sessions.acknowledgeOutput({ sessionId, sequence: event.sequence }).catch(onError);
+      if (event.sequence === undefined) return;
+      const waiting = acknowledged !== undefined;
+      acknowledged = Math.max(acknowledged ?? 0, event.sequence);
+      if (waiting) return;
+      queueMicrotask(() => {
+        const sequence = acknowledged;
+        acknowledged = undefined;
+        if (sequence !== undefined) sessions.acknowledgeOutput({ sessionId, sequence }).catch(onError);
+      });
     },
     /** The terminal engine reports its size once mounted and then at most once per animation frame. */
     onResize({ columns, rows }: { readonly columns: number; readonly rows: number }): void {

@@ -1,0 +1,85 @@
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { focusTerminal, lastTerminalLine, openFromSidebar, terminalText } from './app-page';
+import { RunningLab } from './lab';
+import type { RendererAppFixture } from './renderer-app';
+import { startRendererAppFixture } from './renderer-app';
+
+/** The lab's PowerShell prompt as the terminal's last line shows it: a remote prompt names the host. */
+export const LAB_PROMPT = /^\[win-lab\.lab\.test\]: PS .*>$/;
+
+/** What an app test file runs against: its own lab and the renderer app fixture (see useLabApp). */
+export interface LabApp {
+  readonly lab: RunningLab;
+  readonly fixture: RendererAppFixture;
+}
+
+/**
+ * Gives the calling describe block its lab (started with `labArgs`) and renderer app fixture: both start
+ * before its tests, the app is closed after each test, both stop after all. Read the members in tests and
+ * hooks only: they exist once the block's beforeAll has run.
+ */
+export function useLabApp(name: string, labArgs: readonly string[] = ['--enable-basic']): LabApp {
+  let started: LabApp | undefined;
+  beforeAll(async () => {
+    const [lab, fixture] = await Promise.all([RunningLab.start(labArgs), startRendererAppFixture(name)]);
+    started = { lab, fixture };
+  }, 120_000);
+  afterAll(async () => {
+    await started?.fixture.close();
+    await started?.lab.stop();
+  });
+  afterEach(async () => started?.fixture.closeApp());
+  const running = (): LabApp => {
+    if (started === undefined) throw new Error(`the lab app of ${name} is read before its beforeAll ran`);
+    return started;
+  };
+  return {
+    get lab() {
+      return running().lab;
+    },
+    get fixture() {
+      return running().fixture;
+    },
+  };
+}
+
+export interface ConnectOptions {
+  /** The password typed into the sign-in dialog, for a host without a saved secret; `remember` ticks the keychain box. */
+  readonly signIn?: { readonly password: string; readonly remember?: boolean };
+  /** The first prompt, as the terminal's last line: the lab's PowerShell prompt unless given. */
+  readonly prompt?: RegExp;
+}
+
+/**
+ * Connects to `hostName` from the sidebar as a user does (its row, Enter), signs in when `signIn` says so,
+ * waits for the first prompt and focuses the new tab's terminal. A host whose certificate is still to be
+ * trusted asks that first: use openFromSidebar and answer the trust dialog instead.
+ */
+export async function connectFromSidebar(
+  page: Page,
+  hostName: string,
+  { signIn, prompt = LAB_PROMPT }: ConnectOptions = {},
+): Promise<void> {
+  await openFromSidebar(page, hostName);
+  if (signIn !== undefined) {
+    const dialog = page.getByRole('dialog', { name: `Sign in to ${hostName}` });
+    await dialog.getByLabel('Password', { exact: true }).fill(signIn.password);
+    if (signIn.remember === true) await dialog.getByLabel('Remember in the keychain').check();
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await expect.poll(() => lastTerminalLine(page), { timeout: 30_000 }).toMatch(prompt);
+  await focusTerminal(page);
+}
+
+/** PowerShell prompts on the visible terminal's screen. */
+const promptCount = async (page: Page) => (await terminalText(page)).match(/PS .*>/g)?.length ?? 0;
+
+/** Types `line` into the visible PowerShell terminal, presses Enter and waits for the prompt after it. */
+export async function runAtPrompt(page: Page, line: string): Promise<void> {
+  const prompts = await promptCount(page);
+  await focusTerminal(page);
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+  await expect.poll(() => promptCount(page), { timeout: 20_000 }).toBe(prompts + 1);
+}
