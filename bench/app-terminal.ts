@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -7,8 +7,10 @@ import type { WebBridgeApp } from '../main/index';
 import { startWebBridgeApp } from '../main/index';
 import { InMemoryCredentialStore } from '../main/stores/memory-credential-store';
 import type { FlowControlOptions } from '../main/session/flow-control';
+import { focusTerminal, hostTreeRow, openFromSidebar } from '../e2e/support/app-page';
 import { launchChromium } from '../e2e/support/chromium';
 import type { RunningLab } from '../e2e/support/lab';
+import { addLabHost } from '../e2e/support/lab-host';
 import { MiB, PeakMemory, measure, printTable, startLab } from './support/lab-session';
 
 // The whole app path (DESIGN.md §6): the lab's real pwsh → WinRM over HTTPS → main's session service →
@@ -49,28 +51,11 @@ async function openApp(
     ...(terminalFlowControl === undefined ? {} : { terminalFlowControl }),
   });
   const startedMs = performance.now() - started;
-  const { hosts, trust, credentials } = bridge.app.services;
-  const { descriptor } = lab;
-  const account = descriptor.accounts[0]!;
-  const host = await hosts.add({
-    draft: {
-      name: 'lab',
-      address: '127.0.0.1',
-      port: Number(new URL(descriptor.https_url).port),
-      transport: 'https',
-      auth: 'basic',
-      user: account.user,
-      advanced: { spnHostname: descriptor.host_name },
-    },
-  });
-  for (const file of [descriptor.root_ca, descriptor.issuing_ca] as string[]) {
-    await trust.importAuthority({ scope: { kind: 'host', hostId: host.id }, pem: await readFile(file, 'utf8') });
-  }
-  await credentials.setSecret({ hostId: host.id, secret: account.password, remember: false });
+  const host = await addLabHost(bridge.app.services, lab.descriptor, { password: 'this run' });
   const page = await browser.context.newPage();
   const loading = performance.now();
   await page.goto(bridge.url);
-  await page.getByRole('treeitem', { name: 'lab' }).first().waitFor();
+  await hostTreeRow(page, 'lab').waitFor();
   const loadedMs = performance.now() - loading;
   return {
     bridge,
@@ -89,11 +74,10 @@ async function openApp(
 /** Opens the host from the sidebar and resolves once the session's first prompt has been written by xterm. */
 async function connectFromSidebar(app: AppUnderTest): Promise<string> {
   const prompted = nextPrompt(app);
-  await app.page.getByRole('treeitem', { name: 'lab' }).first().focus();
-  await app.page.keyboard.press('Enter');
+  await openFromSidebar(app.page, 'lab');
   const sessionId = await prompted;
   await written(app, sessionId);
-  await app.page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
+  await focusTerminal(app.page);
   return sessionId;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs lint, typecheck, the vitest projects (unit, system, protocol) and the lab's own pytest suite,
+# Runs lint, typecheck, the vitest projects (unit, system, protocol, app) and the lab's own pytest suite,
 # then prints one line `N passed, N failed, N skipped` summing them all. Lint and typecheck count as
 # one check each. Exits non-zero when anything failed. Expects to run inside dbus-run-session.
 set -uo pipefail
@@ -24,7 +24,7 @@ check() { # name, command...
 check lint npm run --silent lint
 check typecheck npx tsc -b
 
-echo "== vitest (unit, system, protocol)"
+echo "== vitest (unit, system, protocol, app)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json" || true
 
 echo "== lab (pytest)"

@@ -1,19 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../core/contract/settings-service';
 import { THEMES } from '../../core/contract/settings-service';
-import type { WebBridgeApp } from '../../main/index';
-import { lastTerminalLine, terminalText } from '../support/app-page';
-import { RunningLab } from '../support/lab';
-import type { RendererAppFixture } from '../support/renderer-app';
-import { startRendererAppFixture } from '../support/renderer-app';
+import { lastTerminalLine, openFromSidebar, terminalText } from '../support/app-page';
+import { LAB_PROMPT, useLabApp } from '../support/lab-app';
+import { addLabHost } from '../support/lab-host';
 
 const AXE_SOURCE = path.resolve('node_modules/axe-core/axe.min.js');
 /** Served as if it were one of the app's own files: the page's CSP allows only same-origin scripts. */
 const AXE_URL_PATH = '/__axe-core.min.js';
-const PROMPT = /^\[win-lab\.lab\.test\]: PS .*> ?$/;
 
 interface AxeViolation {
   readonly id: string;
@@ -45,40 +42,13 @@ async function axeViolations(page: Page, state: string): Promise<Finding[]> {
   });
 }
 
-/** A lab host over HTTPS whose CA is not trusted yet: connecting to it shows the trust dialog. */
-async function addLabHost(bridge: WebBridgeApp, lab: RunningLab, groupId?: string) {
-  const descriptor = lab.descriptor;
-  return bridge.app.services.hosts.add({
-    draft: {
-      name: 'lab',
-      address: '127.0.0.1',
-      port: Number(new URL(descriptor.https_url).port),
-      transport: 'https',
-      auth: 'basic',
-      user: descriptor.accounts[0]!.user,
-      advanced: { spnHostname: descriptor.host_name },
-      ...(groupId === undefined ? {} : { groupId }),
-    },
-  });
-}
-
 // The app's main states checked by axe-core in both themes, and the app used by keyboard alone: the
 // renderer in Chromium, the real main services behind the web bridge, the lab's PowerShell behind WinRM.
 describe('accessibility', () => {
-  let lab: RunningLab;
-  let fixture: RendererAppFixture;
-  beforeAll(async () => {
-    [lab, fixture] = await Promise.all([RunningLab.start(['--enable-basic']), startRendererAppFixture('a11y')]);
-  }, 120_000);
-  afterAll(async () => {
-    await fixture?.close();
-    await lab?.stop();
-  });
-  afterEach(async () => fixture.closeApp());
+  const labApp = useLabApp('a11y');
 
   it.each(THEMES)('axe finds no serious or critical problem in the %s theme', async (theme: Settings['theme']) => {
-    const { bridge, page, problems } = await fixture.open({ webgl: false });
-    await page.setViewportSize({ width: 1280, height: 800 });
+    const { bridge, page, problems } = await labApp.openApp({ width: 1280, height: 800 });
     const { hosts, settings } = bridge.app.services;
     await settings.update({ theme });
     await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
@@ -92,7 +62,8 @@ describe('accessibility', () => {
     await check('empty');
 
     const group = await hosts.addGroup({ name: 'Servers' });
-    await addLabHost(bridge, lab, group.id);
+    // Its CA is not trusted yet: connecting shows the trust dialog.
+    await addLabHost(bridge.app.services, labApp.lab.descriptor, { draft: { groupId: group.id }, trustCa: false });
     await hosts.add({ draft: { name: 'web01', address: 'web01.corp.example', user: 'CORP\\alice' } });
     await page.getByRole('treeitem', { name: 'web01' }).waitFor();
     await check('sidebar');
@@ -111,19 +82,18 @@ describe('accessibility', () => {
     await check('settings');
     await settingsDialog.getByRole('button', { name: 'Close' }).click();
 
-    await page.getByRole('treeitem', { name: 'lab' }).first().focus();
-    await page.keyboard.press('Enter');
-    // Basic asks for the password first; the certificate is met when connecting.
-    const signIn = page.getByRole('dialog', { name: 'Sign in to lab' });
-    await signIn.waitFor({ timeout: 30_000 });
-    await check('credential-dialog');
-    await signIn.getByLabel('Password', { exact: true }).fill(lab.descriptor.accounts[0]!.password);
-    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await openFromSidebar(page, 'lab');
+    // The server's certificate is decided first (DESIGN.md §1), then Basic asks for the password.
     const trustDialog = page.getByRole('dialog', { name: 'Do you trust lab?' });
     await trustDialog.waitFor({ timeout: 30_000 });
     await check('trust-dialog');
     await trustDialog.getByRole('button', { name: 'Trust the CA' }).click();
-    await expect.poll(() => lastTerminalLine(page), { timeout: 30_000 }).toMatch(PROMPT);
+    const signIn = page.getByRole('dialog', { name: 'Sign in to lab' });
+    await signIn.waitFor({ timeout: 30_000 });
+    await check('credential-dialog');
+    await signIn.getByLabel('Password', { exact: true }).fill(labApp.lab.descriptor.accounts[0]!.password);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => lastTerminalLine(page), { timeout: 30_000 }).toMatch(LAB_PROMPT);
     await check('session');
 
     console.log(found.length === 0 ? `${theme}: axe found nothing` : found.map((entry) => entry.line).join('\n'));
@@ -133,9 +103,8 @@ describe('accessibility', () => {
   });
 
   it('can be used by keyboard alone, with the focus always visible', async () => {
-    const { bridge, page, problems } = await fixture.open({ webgl: false });
-    await page.setViewportSize({ width: 1280, height: 800 });
-    const descriptor = lab.descriptor;
+    const { bridge, page, problems } = await labApp.openApp({ width: 1280, height: 800 });
+    const descriptor = labApp.lab.descriptor;
     const alice = descriptor.accounts[0]!;
 
     /** The focused element in words, and whether its focus is drawn (outline or box shadow). */

@@ -2,11 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hostTreeRow, lastTerminalLine, terminalRows, terminalText } from '../support/app-page';
-import { RunningLab } from '../support/lab';
-import type { RendererAppFixture } from '../support/renderer-app';
-import { startRendererAppFixture } from '../support/renderer-app';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { focusTerminal, lastTerminalLine, openFromSidebar, terminalRows, terminalText } from '../support/app-page';
+import { connectFromSidebar, useLabApp } from '../support/lab-app';
+import { addLabHost } from '../support/lab-host';
 
 // A cmd (WinRS) profile and certificate sign-in in Chromium, against the real main services behind the web
 // bridge and the lab. The lab's `cmd.exe` is an interactive prompt over /bin/sh that prints `<directory>>`
@@ -15,68 +14,39 @@ import { startRendererAppFixture } from '../support/renderer-app';
 // Screenshots go to test-results/cmd-*.png and test-results/certificate-*.png.
 
 describe('cmd sessions and certificate sign-in in the app', () => {
-  let lab: RunningLab;
-  let fixture: RendererAppFixture;
+  const labApp = useLabApp('cmd-and-certificate', ['--enable-basic', '--enable-certificate']);
+  /** Where the certificate test writes the user's certificate file. */
   let directory: string;
   beforeAll(async () => {
-    [lab, fixture, directory] = await Promise.all([
-      RunningLab.start(['--enable-basic', '--enable-certificate']),
-      startRendererAppFixture('cmd-and-certificate'),
-      mkdtemp(path.join(os.tmpdir(), 'winrm-desk-cmd-and-certificate-')),
-    ]);
-  }, 120_000);
+    directory = await mkdtemp(path.join(os.tmpdir(), 'winrm-desk-cmd-and-certificate-'));
+  });
   afterAll(async () => {
-    await fixture?.close();
-    await lab?.stop();
     if (directory !== undefined) await rm(directory, { recursive: true, force: true });
   });
-  afterEach(async () => fixture.closeApp());
 
-  const httpsPort = () => new URL(lab.descriptor.https_url).port;
+  const httpsPort = () => new URL(labApp.lab.descriptor.https_url).port;
   const visiblePanel = (page: Page) => page.locator('[role="tabpanel"]:not([hidden])');
   const lastLine = async (page: Page) => (await lastTerminalLine(page)) ?? '';
   const lastRows = async (page: Page) => (await terminalText(page)).split('\n');
 
-  /** Connects from the sidebar (Enter on the host's row). */
-  async function connect(page: Page, hostName: string): Promise<void> {
-    await hostTreeRow(page, hostName).first().focus();
-    await page.keyboard.press('Enter');
-  }
-
   /** Types `line` into the visible terminal and presses Enter. */
   async function type(page: Page, line: string): Promise<void> {
-    await visiblePanel(page).locator('.xterm-helper-textarea').focus();
+    await focusTerminal(page);
     await page.keyboard.type(line);
     await page.keyboard.press('Enter');
   }
 
   it('runs a cmd tab end to end: its prompt, output, Ctrl+C, Tab, exit and Reconnect', async () => {
-    const { bridge, page, problems } = await fixture.open({ webgl: false });
-    await page.setViewportSize({ width: 1400, height: 900 });
+    const { bridge, page, problems } = await labApp.openApp({ width: 1400, height: 900 });
     // The host is saved through the services (the form is the certificate test's part): Basic over HTTPS with
     // the lab's CAs trusted and alice's password saved, so connecting asks nothing.
-    const { hosts, trust, credentials } = bridge.app.services;
-    const alice = lab.descriptor.accounts[0]!;
-    const host = await hosts.add({
-      draft: {
-        name: 'shell box',
-        address: '127.0.0.1',
-        port: Number(httpsPort()),
-        transport: 'https',
-        auth: 'basic',
-        user: alice.user,
-        shell: 'cmd',
-        advanced: { spnHostname: lab.descriptor.host_name },
-      },
+    await addLabHost(bridge.app.services, labApp.lab.descriptor, {
+      draft: { name: 'shell box', shell: 'cmd' },
+      password: 'remembered',
     });
-    for (const file of [lab.descriptor.root_ca, lab.descriptor.issuing_ca] as string[]) {
-      await trust.importAuthority({ scope: { kind: 'host', hostId: host.id }, pem: await readFile(file, 'utf8') });
-    }
-    await credentials.setSecret({ hostId: host.id, user: alice.user, secret: alice.password, remember: true });
 
-    await connect(page, 'shell box');
     // The prompt is the remote interpreter's own output: its directory (alice's profile directory) and `>`.
-    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(/^\/.*\/alice>$/);
+    await connectFromSidebar(page, 'shell box', { prompt: /^\/.*\/alice>$/ });
     const prompt = await lastLine(page);
     const promptCount = async () => (await terminalRows(page)).filter((row) => row.startsWith(prompt)).length;
     /** Runs `line` and waits for the prompt after it. */
@@ -96,7 +66,7 @@ describe('cmd sessions and certificate sign-in in the app', () => {
     await page.screenshot({ path: 'test-results/cmd-echo.png' });
 
     // Tab asks main, which has no completion over WinRS: the line stays as typed and still runs.
-    await visiblePanel(page).locator('.xterm-helper-textarea').focus();
+    await focusTerminal(page);
     await page.keyboard.type('ech');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
@@ -135,13 +105,12 @@ describe('cmd sessions and certificate sign-in in the app', () => {
     // The user's certificate file: alice's certificate and its (unencrypted) key in one PEM file.
     const certificateFile = path.join(directory, 'alice.pem');
     const [certificate, key] = await Promise.all([
-      readFile(lab.descriptor['client_cert'] as string),
-      readFile(lab.descriptor['client_key'] as string),
+      readFile(labApp.lab.descriptor['client_cert'] as string),
+      readFile(labApp.lab.descriptor['client_key'] as string),
     ]);
     await writeFile(certificateFile, Buffer.concat([certificate, key]), { mode: 0o600 });
 
-    const { page, problems } = await fixture.open({ webgl: false });
-    await page.setViewportSize({ width: 1400, height: 1000 });
+    const { page, problems } = await labApp.openApp({ width: 1400, height: 1000 });
     await page.getByRole('toolbar', { name: 'Host actions' }).getByRole('button', { name: 'Add host' }).click();
     const form = page.getByRole('dialog', { name: 'Add a host' });
     await form.getByLabel('Name', { exact: true }).fill('alice by certificate');
@@ -155,7 +124,7 @@ describe('cmd sessions and certificate sign-in in the app', () => {
     await form.getByText('Choose the client certificate for certificate authentication.').waitFor();
     expect(await form.locator('details.advanced').getAttribute('open')).not.toBeNull();
     await page.screenshot({ path: 'test-results/certificate-form-needs-certificate.png' });
-    await form.getByLabel('SPN host name', { exact: true }).fill(lab.descriptor.host_name);
+    await form.getByLabel('SPN host name', { exact: true }).fill(labApp.lab.descriptor.host_name);
     await form.getByLabel('Client certificate', { exact: true }).selectOption({ label: 'From a file' });
     await form.getByLabel('Certificate file', { exact: true }).fill(certificateFile);
     await page.screenshot({ path: 'test-results/certificate-host-form.png' });
@@ -163,7 +132,7 @@ describe('cmd sessions and certificate sign-in in the app', () => {
     await form.waitFor({ state: 'detached' });
 
     // Connecting asks about the server's certificate (its CA is not trusted yet), never for a password.
-    await connect(page, 'alice by certificate');
+    await openFromSidebar(page, 'alice by certificate');
     const trustDialog = page.getByRole('dialog', { name: 'Do you trust alice by certificate?' });
     await trustDialog.waitFor({ timeout: 30_000 });
     await trustDialog.getByRole('radio', { name: 'This host only' }).check();

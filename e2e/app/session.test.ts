@@ -9,8 +9,7 @@ describe('a session to a saved host', () => {
   const labApp = useLabApp('session');
 
   it('connects with Basic over HTTPS, asks for the password, and runs commands at the remote prompt', async () => {
-    const { bridge, page, problems } = await labApp.fixture.open({ webgl: false });
-    await page.setViewportSize({ width: 1400, height: 900 });
+    const { bridge, page, problems } = await labApp.openApp({ width: 1400, height: 900 });
     const { sessions } = bridge.app.services;
     const alice = labApp.lab.descriptor.accounts[0]!;
     await addLabHost(bridge.app.services, labApp.lab.descriptor);
@@ -32,14 +31,7 @@ describe('a session to a saved host', () => {
     await page.keyboard.press('Tab');
     await expect.poll(() => lastTerminalLine(page)).toMatch(/> Get-Date$/);
     await page.keyboard.press('Escape');
-    // Ctrl+C stops a running command and the prompt comes back.
-    const started = Date.now();
-    await page.keyboard.type('Start-Sleep 60');
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Control+c');
-    await expect.poll(() => lastTerminalLine(page), { timeout: 20_000 }).toMatch(/PS .*>$/);
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // Ctrl+C on a running command: e2e/app/user-flows.test.ts (with the pipeline seen running on the server).
     await page.screenshot({ path: 'test-results/session-basic-https.png' });
 
     await page.getByRole('button', { name: 'Close lab' }).click();
@@ -48,8 +40,7 @@ describe('a session to a saved host', () => {
   });
 
   it('connects with NTLM over HTTP with message encryption', async () => {
-    const { bridge, page, problems } = await labApp.fixture.open({ webgl: false });
-    await page.setViewportSize({ width: 1400, height: 900 });
+    const { bridge, page, problems } = await labApp.openApp({ width: 1400, height: 900 });
     const descriptor = labApp.lab.descriptor;
     const alice = descriptor.accounts[0]!;
     await addLabHost(bridge.app.services, descriptor, {

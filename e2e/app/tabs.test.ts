@@ -1,53 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WebBridgeApp } from '../../main/index';
-import { hostTreeRow, lastTerminalLine, terminalText } from '../support/app-page';
-import { labAdmin, RunningLab } from '../support/lab';
-import type { RendererAppFixture } from '../support/renderer-app';
-import { startRendererAppFixture } from '../support/renderer-app';
-
-const PROMPT = /\[win-lab\.lab\.test\]: PS .*> ?$/;
+import { focusTerminal, lastTerminalLine, openFromSidebar, terminalText } from '../support/app-page';
+import { labAdmin } from '../support/lab';
+import { connectFromSidebar, LAB_PROMPT, runAtPrompt, useLabApp } from '../support/lab-app';
+import { addLabHost } from '../support/lab-host';
 
 // The session tabs in Chromium, against the real main services behind the web bridge and the lab's real
 // PowerShell: several tabs to one host, switched, renamed, moved and closed by keyboard; a session that
 // ended (and one that dropped, once main reports drops) reconnected in its tab; a connection that fails
 // shown in its tab.
 describe('session tabs', () => {
-  let lab: RunningLab;
-  let fixture: RendererAppFixture;
-  beforeAll(async () => {
-    [lab, fixture] = await Promise.all([RunningLab.start(['--enable-basic']), startRendererAppFixture('tabs')]);
-  }, 120_000);
-  afterAll(async () => {
-    await fixture?.close();
-    await lab?.stop();
-  });
-  afterEach(async () => fixture.closeApp());
+  const labApp = useLabApp('tabs');
 
   /** Opens the app with a saved host `name` to the lab (Basic over HTTPS, CA trusted, password saved). */
-  async function openWithHost(name = 'lab', port = Number(new URL(lab.descriptor.https_url).port)) {
-    const opened = await fixture.open({ webgl: false });
-    await opened.page.setViewportSize({ width: 1400, height: 900 });
-    const { hosts, trust, credentials } = opened.bridge.app.services;
-    const alice = lab.descriptor.accounts[0]!;
-    const host = await hosts.add({
-      draft: {
-        name,
-        address: '127.0.0.1',
-        port,
-        transport: 'https',
-        auth: 'basic',
-        user: alice.user,
-        advanced: { spnHostname: lab.descriptor.host_name },
-      },
+  async function openWithHost(name = 'lab', port = Number(new URL(labApp.lab.descriptor.https_url).port)) {
+    const opened = await labApp.openApp({ width: 1400, height: 900 });
+    const host = await addLabHost(opened.bridge.app.services, labApp.lab.descriptor, {
+      draft: { name, port },
+      password: 'remembered',
     });
-    for (const file of [lab.descriptor.root_ca, lab.descriptor.issuing_ca] as string[]) {
-      await trust.importAuthority({ scope: { kind: 'host', hostId: host.id }, pem: readFileSync(file, 'utf8') });
-    }
-    await credentials.setSecret({ hostId: host.id, user: alice.user, secret: alice.password, remember: true });
     return { ...opened, host };
   }
 
@@ -55,29 +29,18 @@ describe('session tabs', () => {
   const selectedTab = (page: Page) => page.locator('[role="tab"][aria-selected="true"]').textContent();
   const lastLine = async (page: Page) => (await lastTerminalLine(page)) ?? '';
 
-  /** Connects from the sidebar (Enter on the host) and waits for the prompt in the new tab. */
+  /** Connects from the sidebar (Enter on the host) and waits for the prompt in a new tab. */
   async function connect(page: Page, hostName: string): Promise<void> {
     const tabs = (await tabNames(page)).length;
-    await hostTreeRow(page, hostName).first().focus();
-    await page.keyboard.press('Enter');
-    await expect.poll(async () => (await tabNames(page)).length).toBe(tabs + 1);
-    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(PROMPT);
+    await connectFromSidebar(page, hostName);
+    expect((await tabNames(page)).length).toBe(tabs + 1);
   }
 
   /** Types `line` into the visible terminal and presses Enter. */
   async function type(page: Page, line: string): Promise<void> {
-    await page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
+    await focusTerminal(page);
     await page.keyboard.type(line);
     await page.keyboard.press('Enter');
-  }
-
-  /** Runs `line` and waits for the prompt after it. */
-  async function run(page: Page, line: string): Promise<void> {
-    const prompts = (await terminalText(page)).match(/PS .*>/g)?.length ?? 0;
-    await type(page, line);
-    await expect
-      .poll(async () => (await terminalText(page)).match(/PS .*>/g)?.length, { timeout: 20_000 })
-      .toBe(prompts + 1);
   }
 
   const sessionCount = async (bridge: WebBridgeApp) => (await bridge.app.services.sessions.list()).length;
@@ -90,7 +53,7 @@ describe('session tabs', () => {
     expect(await selectedTab(page)).toBe('lab (2)');
 
     // Switching from the terminal keeps the keys away from it, and the focus goes to the other terminal.
-    await page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
+    await focusTerminal(page);
     await page.keyboard.press('Alt+PageUp');
     expect(await selectedTab(page)).toBe('lab');
     await page.keyboard.press('Control+Tab');
@@ -128,11 +91,11 @@ describe('session tabs', () => {
     expect(await tabNames(page)).toEqual(['lab', 'build box']);
     await page.keyboard.press('Alt+Shift+PageUp');
     expect(await tabNames(page)).toEqual(['build box', 'lab']);
-    expect(await lastLine(page)).toMatch(PROMPT);
+    expect(await lastLine(page)).toMatch(LAB_PROMPT);
     await page.screenshot({ path: 'test-results/tabs-renamed-and-moved.png' });
 
     // A busy tab asks before it closes; Cancel keeps it (and its command), Close tab ends it.
-    await run(page, "'marker'");
+    await runAtPrompt(page, "'marker'");
     await type(page, 'Start-Sleep 600');
     await page.getByRole('button', { name: 'Close build box' }).click();
     const question = page.getByRole('alertdialog', { name: 'Close build box?' });
@@ -165,7 +128,7 @@ describe('session tabs', () => {
     await first.press('F2');
     await page.keyboard.type('primary');
     await page.keyboard.press('Enter');
-    await run(page, "'before the end'");
+    await runAtPrompt(page, "'before the end'");
 
     // `exit` ends the session on the server; the tab stays, saying so, with Reconnect.
     await type(page, 'exit');
@@ -175,11 +138,11 @@ describe('session tabs', () => {
     await panel.getByRole('button', { name: 'Reconnect' }).click();
 
     // A new session in the same tab, place and name, below the screen it had.
-    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(PROMPT);
+    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(LAB_PROMPT);
     expect(await tabNames(page)).toEqual(['primary', 'lab (2)']);
     expect(await selectedTab(page)).toBe('primary');
     expect(await terminalText(page)).toContain('before the end');
-    await run(page, "'after ' + 'the reconnect'");
+    await runAtPrompt(page, "'after ' + 'the reconnect'");
     expect(await terminalText(page)).toMatch(/^after the reconnect$/m);
     expect(await sessionCount(bridge)).toBe(2);
     expect(problems).toEqual([]);
@@ -190,8 +153,8 @@ describe('session tabs', () => {
   it('keeps a dropped session’s tab with the reason and reconnects it in place', async () => {
     const { page, problems } = await openWithHost();
     await connect(page, 'lab');
-    const [shell] = (await labAdmin(lab.descriptor)('GET', '/shells')) as { process_id: number }[];
-    await run(page, "'before the drop'");
+    const [shell] = (await labAdmin(labApp.lab.descriptor)('GET', '/shells')) as { process_id: number }[];
+    await runAtPrompt(page, "'before the drop'");
 
     // The server's PowerShell dies (its process tree is killed): the session fails under the user.
     killProcessTree(shell!.process_id);
@@ -202,15 +165,14 @@ describe('session tabs', () => {
     await page.screenshot({ path: 'test-results/tabs-dropped-session.png' });
 
     await reconnect.click();
-    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(PROMPT);
+    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(LAB_PROMPT);
     expect(await terminalText(page)).toContain('before the drop');
     expect(problems).toEqual([]);
   });
 
   it('shows a connection that fails in its tab as a plain sentence, with details on demand', async () => {
     const { page, problems } = await openWithHost('nowhere', await closedPort());
-    await hostTreeRow(page, 'nowhere').focus();
-    await page.keyboard.press('Enter');
+    await openFromSidebar(page, 'nowhere');
     const tab = page.getByRole('tabpanel', { name: 'nowhere' });
     const sentence = tab.locator('.problem');
     await sentence.waitFor({ timeout: 30_000 });

@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { hostProfileSchema, type HostProfileInput } from '../../core/contract/host-profile';
+import type { HostProfileInput } from '../../core/contract/host-profile';
 import type { SessionTerminalEvent, TerminalEventDto } from '../../core/contract/session-service';
-import { SessionServiceImpl } from '../../main/services/session-service';
+import type { SessionServiceImpl } from '../../main/services/session-service';
 import { DEFAULT_MAX_ENVELOPE_SIZE } from '../../main/session/session-options';
 import { labAdmin } from '../support/lab';
+import { labHostProfile, sessionServiceFor } from '../support/lab-session-service';
 
 // cmd (WinRS) sessions and certificate authentication of the app through SessionServiceImpl against the lab:
 // the console runs `cmd.exe`, which in the lab is an interactive prompt over /bin/sh (e2e/lab/README.md: `<dir>>`
@@ -20,7 +20,6 @@ const [alice] = lab.accounts;
 const serverCerts = lab.server_certs as Record<string, { fingerprint_sha256: string }>;
 
 const admin = labAdmin(lab);
-const HOST_ID = randomUUID();
 const FLOW_CONTROL = { highWatermark: 64 * 1024, lowWatermark: 16 * 1024 };
 
 const open: { sessions: SessionServiceImpl; sessionId: string }[] = [];
@@ -38,35 +37,20 @@ afterEach(async () => {
   for (const { sessions, sessionId } of open.splice(0)) await sessions.disconnect({ sessionId }).catch(() => undefined);
 });
 
-function profile(settings: Partial<HostProfileInput>) {
-  return hostProfileSchema.parse({
-    id: HOST_ID,
-    name: 'lab',
-    address: '127.0.0.1',
-    port: Number(new URL(lab.http_url).port),
-    transport: 'http',
-    auth: 'ntlm',
-    user: alice!.user,
-    shell: 'cmd',
-    advanced: { spnHostname: lab.host_name, messageEncryption: 'always' },
-    ...settings,
-  });
-}
+/** A cmd host: the lab's NTLM over HTTP profile unless `settings` say otherwise. */
+const profile = (settings: Partial<HostProfileInput>) => labHostProfile(lab, { shell: 'cmd', ...settings });
 
 async function connect(host = profile({}), secret: string | undefined = alice!.password) {
-  const sessions = new SessionServiceImpl({
-    hosts: { host: () => host, markUsed: async () => undefined },
-    credentials: { secretFor: async () => secret },
-    trust: { requestDecision: async () => ({ kind: 'reject' }) },
-    hostTrust: () => ({ pinnedSha256: [serverCerts.chain!.fingerprint_sha256], authorities: [] }),
-    newId: randomUUID,
+  const sessions = sessionServiceFor(host, {
+    secret,
+    hostTrust: { pinnedSha256: [serverCerts.chain!.fingerprint_sha256], authorities: [] },
     terminalFlowControl: FLOW_CONTROL,
   });
   const events: SessionTerminalEvent[] = [];
   const states: string[] = [];
   sessions.onDidTerminalEvent((event) => events.push(event));
   sessions.onDidChangeSessionState((summary) => states.push(summary.state));
-  const { sessionId } = await sessions.connect({ hostId: HOST_ID });
+  const { sessionId } = await sessions.connect({ hostId: host.id });
   open.push({ sessions, sessionId });
   return { sessions, sessionId, events, states };
 }

@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { hostProfileSchema } from '../../core/contract/host-profile';
 import {
   TERMINAL_FLOW_CONTROL,
   type SessionTerminalEvent,
   type TerminalEventDto,
 } from '../../core/contract/session-service';
-import { SessionServiceImpl, type SessionServiceDependencies } from '../../main/services/session-service';
+import type { SessionServiceDependencies, SessionServiceImpl } from '../../main/services/session-service';
 import { DEFAULT_MAX_ENVELOPE_SIZE } from '../../main/session/session-options';
 import { labAdmin } from '../support/lab';
+import { labHostProfile, sessionServiceFor } from '../support/lab-session-service';
 
 // The app's PowerShell console through SessionServiceImpl against the lab's real pwsh: ack-based flow control
 // in characters of terminal text (DESIGN.md §2.1), the terminal's size reaching Out-Default and
@@ -18,17 +17,7 @@ import { labAdmin } from '../support/lab';
 const lab = inject('lab');
 const [alice] = lab.accounts;
 
-const HOST_ID = randomUUID();
-const host = hostProfileSchema.parse({
-  id: HOST_ID,
-  name: 'lab',
-  address: '127.0.0.1',
-  port: Number(new URL(lab.http_url).port),
-  transport: 'http',
-  auth: 'ntlm',
-  user: alice!.user,
-  advanced: { spnHostname: lab.host_name, messageEncryption: 'always' },
-});
+const host = labHostProfile(lab);
 
 /** 40,000 distinct lines of 100 characters: 4 million characters, each line's number first. */
 const LINE_COUNT = 40_000;
@@ -45,17 +34,10 @@ afterEach(async () => {
 });
 
 async function connect(terminalFlowControl?: SessionServiceDependencies['terminalFlowControl']) {
-  const sessions = new SessionServiceImpl({
-    hosts: { host: () => host, markUsed: async () => undefined },
-    credentials: { secretFor: async () => alice!.password },
-    trust: { requestDecision: async () => ({ kind: 'reject' }) },
-    hostTrust: () => ({ pinnedSha256: [], authorities: [] }),
-    newId: randomUUID,
-    terminalFlowControl,
-  });
+  const sessions = sessionServiceFor(host, { secret: alice!.password, terminalFlowControl });
   const events: SessionTerminalEvent[] = [];
   sessions.onDidTerminalEvent((event) => events.push(event));
-  const { sessionId } = await sessions.connect({ hostId: HOST_ID });
+  const { sessionId } = await sessions.connect({ hostId: host.id });
   open.push({ sessions, sessionId });
   await expect.poll(() => prompts(events), { timeout: 30_000 }).toBe(1);
   return { sessions, sessionId, events };

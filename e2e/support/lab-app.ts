@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { focusTerminal, lastTerminalLine, openFromSidebar, terminalText } from './app-page';
 import { RunningLab } from './lab';
-import type { RendererAppFixture } from './renderer-app';
+import type { OpenedApp, RendererAppFixture } from './renderer-app';
 import { startRendererAppFixture } from './renderer-app';
 
 /** The lab's PowerShell prompt as the terminal's last line shows it: a remote prompt names the host. */
@@ -12,6 +12,11 @@ export const LAB_PROMPT = /^\[win-lab\.lab\.test\]: PS .*>$/;
 export interface LabApp {
   readonly lab: RunningLab;
   readonly fixture: RendererAppFixture;
+  /**
+   * Opens the app (RendererAppFixture.open) with terminals whose rows a test can read (no WebGL), in a page
+   * of `viewport` size when given.
+   */
+  openApp(viewport?: { readonly width: number; readonly height: number }): Promise<OpenedApp>;
 }
 
 /**
@@ -20,19 +25,23 @@ export interface LabApp {
  * hooks only: they exist once the block's beforeAll has run.
  */
 export function useLabApp(name: string, labArgs: readonly string[] = ['--enable-basic']): LabApp {
-  let started: LabApp | undefined;
+  let lab: RunningLab | undefined;
+  let fixture: RendererAppFixture | undefined;
   beforeAll(async () => {
-    const [lab, fixture] = await Promise.all([RunningLab.start(labArgs), startRendererAppFixture(name)]);
-    started = { lab, fixture };
+    // Each is kept as soon as it runs, so afterAll stops it even when the other failed to start.
+    await Promise.all([
+      RunningLab.start(labArgs).then((started) => (lab = started)),
+      startRendererAppFixture(name).then((started) => (fixture = started)),
+    ]);
   }, 120_000);
   afterAll(async () => {
-    await started?.fixture.close();
-    await started?.lab.stop();
+    await fixture?.close();
+    await lab?.stop();
   });
-  afterEach(async () => started?.fixture.closeApp());
-  const running = (): LabApp => {
-    if (started === undefined) throw new Error(`the lab app of ${name} is read before its beforeAll ran`);
-    return started;
+  afterEach(async () => fixture?.closeApp());
+  const running = () => {
+    if (lab === undefined || fixture === undefined) throw new Error(`the lab app of ${name} is not running`);
+    return { lab, fixture };
   };
   return {
     get lab() {
@@ -40,6 +49,11 @@ export function useLabApp(name: string, labArgs: readonly string[] = ['--enable-
     },
     get fixture() {
       return running().fixture;
+    },
+    async openApp(viewport) {
+      const opened = await running().fixture.open({ webgl: false });
+      if (viewport !== undefined) await opened.page.setViewportSize(viewport);
+      return opened;
     },
   };
 }
