@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import type { WebBridgeApp } from '../main/index';
 import { startWebBridgeApp } from '../main/index';
 import { InMemoryCredentialStore } from '../main/stores/memory-credential-store';
 import type { FlowControlOptions } from '../main/session/flow-control';
-import { focusTerminal, hostTreeRow, openFromSidebar } from '../e2e/support/app-page';
+import { focusTerminal, hostTreeRow, openFromSidebar, refuseWebgl } from '../e2e/support/app-page';
 import { launchChromium } from '../e2e/support/chromium';
 import type { RunningLab } from '../e2e/support/lab';
 import { addLabHost } from '../e2e/support/lab-host';
@@ -27,6 +28,11 @@ import { MiB, PeakMemory, measure, printTable, startLab } from './support/lab-se
 const OUTPUT_MB = Number(process.env.BENCH_APP_OUTPUT_MB ?? 50);
 const LINE_CHARACTERS = 1_000;
 const SESSIONS = Number(process.env.BENCH_APP_SESSIONS ?? 20);
+/**
+ * BENCH_APP_RENDERER=dom makes xterm use its DOM renderer (WebGL refused): Chromium here has no GPU, so its
+ * WebGL is software-rendered and costs CPU a desktop's GPU would not.
+ */
+const DOM_RENDERER = process.env.BENCH_APP_RENDERER === 'dom';
 
 interface AppUnderTest {
   readonly bridge: WebBridgeApp;
@@ -53,6 +59,7 @@ async function openApp(
   const startedMs = performance.now() - started;
   const host = await addLabHost(bridge.app.services, lab.descriptor, { password: 'this run' });
   const page = await browser.context.newPage();
+  if (DOM_RENDERER) await refuseWebgl(page);
   const loading = performance.now();
   await page.goto(bridge.url);
   await hostTreeRow(page, 'lab').waitFor();
@@ -105,10 +112,45 @@ interface MemoryFigures {
   readonly heapMiB: number;
 }
 
+/** Who spends the CPU on this machine: main (this process), the browser, the lab's PowerShell and its Python. */
+const CPU_ROLES = ['main', 'Chromium', 'lab pwsh', 'lab Python'] as const;
+type CpuRole = (typeof CPU_ROLES)[number];
+
+/** CPU seconds (user + system) used so far by the live processes of each role, from /proc (Linux). */
+function cpuSecondsByRole(): Record<CpuRole, number> {
+  const seconds: Record<CpuRole, number> = { main: 0, Chromium: 0, 'lab pwsh': 0, 'lab Python': 0 };
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // the process ended meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const role: CpuRole | undefined =
+      Number(entry) === process.pid
+        ? 'main'
+        : /^(chromium|chrome)/.test(name)
+          ? 'Chromium'
+          : /^(pwsh|dotnet)$/.test(name)
+            ? 'lab pwsh'
+            : /^python3/.test(name)
+              ? 'lab Python'
+              : undefined;
+    // Fields after the name: state is [0], utime [11], stime [12].
+    if (role !== undefined) seconds[role] += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  }
+  return seconds;
+}
+
 interface OutputRun {
   readonly name: string;
   readonly wallMs: number;
   readonly cpuMs: number;
+  readonly cpuSeconds: Record<CpuRole, number>;
   readonly peakMiB: number;
   readonly growthMiB: number;
   readonly peakUnacknowledged: number;
@@ -134,6 +176,7 @@ async function outputRun(
         app.bridge.app.services.sessions.unacknowledgedCharacters(sessionId),
       );
     }, 20);
+    const cpuBefore = cpuSecondsByRole();
     const { wallMs, cpuMs } = await measure(async () => {
       const prompted = nextPrompt(app);
       await app.page.keyboard.type(`$s = 'x' * ${LINE_CHARACTERS}; foreach ($i in 1..${lines}) { $s }`);
@@ -142,7 +185,12 @@ async function outputRun(
       await written(app, sessionId);
     });
     clearInterval(sampler);
-    return { name, wallMs, cpuMs, peakUnacknowledged, ...memory.stop() };
+    const cpuAfter = cpuSecondsByRole();
+    const cpuSeconds = Object.fromEntries(CPU_ROLES.map((role) => [role, cpuAfter[role] - cpuBefore[role]])) as Record<
+      CpuRole,
+      number
+    >;
+    return { name, wallMs, cpuMs, cpuSeconds, peakUnacknowledged, ...memory.stop() };
   } finally {
     await app.close();
   }
@@ -221,6 +269,11 @@ try {
       run.growthMiB.toFixed(0),
       run.peakUnacknowledged.toLocaleString('en'),
     ]),
+  );
+  console.log('CPU seconds per process during each run (the machine has ' + os.availableParallelism() + ' CPUs):');
+  printTable(
+    ['run', ...CPU_ROLES],
+    runs.map((run) => [run.name, ...CPU_ROLES.map((role) => run.cpuSeconds[role].toFixed(1))]),
   );
   const [withFlow, withoutFlow] = runs as [OutputRun, OutputRun];
   console.log(

@@ -12,6 +12,7 @@ debian_packages=(
   python3-winrm python3-requests-ntlm python3-requests-kerberos
   gnome-keyring dbus dbus-x11 libsecret-tools
   openssl
+  tinyproxy-bin
   python3-pytest python3-yaml
 )
 

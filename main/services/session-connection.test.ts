@@ -1,4 +1,5 @@
 import { createPrivateKey, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +13,15 @@ import {
   connectionFromProfile,
   needsSecret,
   PassphraseNeededError,
+  serverTrustFromProfile,
+  UnsupportedProfileError,
 } from './session-connection';
 
 // Certificate authentication from a saved host: the file or keychain entry the profile names, its key's
 // passphrase from the host's secret. The lab signs in with such a certificate in e2e/protocol/cmd-console.test.ts.
+
+// A CHALLENGE recorded from Windows SSPI (pyspnego's test data, ../shared/captures/tokens).
+const windowsChallenge = readFileSync(new URL('../../../shared/captures/tokens/ntlm_challenge', import.meta.url));
 
 const key = newKey();
 const certificate = issue({ commonName: 'alice', key, extendedKeyUsage: ['clientAuth'] });
@@ -109,5 +115,50 @@ describe('client certificates from a host profile', () => {
     const { sessionId } = await sessions.connect({ hostId: profile.id });
     await expect.poll(() => states.at(-1)).toBe('awaiting-credentials');
     await sessions.disconnect({ sessionId });
+  });
+});
+
+describe("a host profile's advanced connection options", () => {
+  const advancedHost = (advanced: Record<string, unknown>) =>
+    hostProfileSchema.parse({
+      id: randomUUID(),
+      name: 'web01',
+      address: 'web01.corp.example',
+      user: 'CORP\\alice',
+      auth: 'ntlm',
+      advanced,
+    });
+  const inputs = {
+    secret: 'pw',
+    trust: { pinnedSha256: [], authorities: [] },
+    askTrust: async () => ({ kind: 'reject' }) as const,
+  };
+
+  it('binds to the TLS channel by default and not when the profile says so', async () => {
+    expect((await connectionFromProfile({ ...inputs, host: advancedHost({}) })).transport.channelBinding).toBe(true);
+    const unbound = await connectionFromProfile({ ...inputs, host: advancedHost({ channelBinding: false }) });
+    expect(unbound.transport.channelBinding).toBe(false);
+  });
+
+  it('connects through the proxy, for the session and for the certificate check before it; only http:// proxies', async () => {
+    const direct = await connectionFromProfile({ ...inputs, host: advancedHost({}) });
+    expect(direct.transport.connector).toBeUndefined();
+    const host = advancedHost({ proxyUrl: 'http://proxy.corp.example:3128' });
+    expect((await connectionFromProfile({ ...inputs, host })).transport.connector).toBeTypeOf('function');
+    expect(serverTrustFromProfile({ ...inputs, host })?.connector).toBeTypeOf('function');
+    await expect(
+      connectionFromProfile({ ...inputs, host: advancedHost({ proxyUrl: 'https://proxy.corp.example:3128' }) }),
+    ).rejects.toThrow(UnsupportedProfileError);
+  });
+
+  it('authenticates to the SPN service class of the profile', async () => {
+    const { transport } = await connectionFromProfile({ ...inputs, host: advancedHost({ spnService: 'WSMAN' }) });
+    const context = transport.mechanism.newContext({
+      channelBindings: undefined,
+      targetHostName: 'web01.corp.example',
+    });
+    await context.step(undefined);
+    const authenticate = await context.step(windowsChallenge);
+    expect(Buffer.from(authenticate.token!).includes(Buffer.from('WSMAN/web01.corp.example', 'utf16le'))).toBe(true);
   });
 });

@@ -7,12 +7,14 @@ import type { SessionConnectionOptions } from '../session/session-options';
 import type { CredentialStore } from '../stores/credential-store';
 import {
   ClientCertificateError,
+  httpProxyConnector,
   loadPemClientCertificate,
   loadPfxClientCertificate,
   StaticTrustStore,
   StoreTrustPolicy,
   type ClientCertificate,
   type ServerTrustOptions,
+  type TcpConnector,
   type TrustAnswer,
   type TrustRequest,
 } from '../transport';
@@ -70,10 +72,13 @@ export type ServerTrustInputs = Pick<ConnectionInputs, 'host' | 'trust' | 'askTr
 export async function connectionFromProfile(inputs: ConnectionInputs): Promise<SessionConnectionOptions> {
   const { host } = inputs;
   const server = serverOf(inputs);
-  const mechanism = await selectMechanism(await authSelection(inputs), { hostName: server.hostName ?? host.address });
-  const { maxEnvelopeSizeKiB } = host.advanced;
+  const { maxEnvelopeSizeKiB, spnService, channelBinding, messageEncryption } = host.advanced;
+  const mechanism = await selectMechanism(await authSelection(inputs), {
+    hostName: server.hostName ?? host.address,
+    spnService,
+  });
   return {
-    transport: { ...server, mechanism, encryption: host.advanced.messageEncryption, userAgent: 'WinRM-Desk' },
+    transport: { ...server, mechanism, encryption: messageEncryption, channelBinding, userAgent: 'WinRM-Desk' },
     ...(maxEnvelopeSizeKiB === undefined ? {} : { maxEnvelopeSize: maxEnvelopeSizeKiB * 1024 }),
   };
 }
@@ -87,16 +92,18 @@ export function serverTrustFromProfile(inputs: ServerTrustInputs): ServerTrustOp
   return server.tls === undefined ? undefined : server;
 }
 
-/** Where the host's server is, its timeouts and, over HTTPS, the trust in its certificate (its stored pins and CAs). */
+/**
+ * Where the host's server is and the way there (directly or through its proxy), its timeouts and, over HTTPS, the
+ * trust in its certificate (its stored pins and CAs).
+ */
 function serverOf({ host, trust, askTrust }: ServerTrustInputs): ServerTrustOptions {
   const { advanced } = host;
   const hostName = advanced.spnHostname ?? host.address;
-  if (advanced.proxyUrl !== undefined)
-    throw new UnsupportedProfileError('Connecting through a proxy is not available in the app yet.');
   const { connectSeconds, readSeconds, operationSeconds } = advanced.timeouts;
   return {
     endpoint: endpointOf(host),
     hostName: advanced.spnHostname,
+    ...(advanced.proxyUrl === undefined ? {} : { connector: proxyConnector(advanced.proxyUrl) }),
     tls:
       host.transport === 'https'
         ? {
@@ -111,6 +118,15 @@ function serverOf({ host, trust, askTrust }: ServerTrustInputs): ServerTrustOpti
         : undefined,
     timeouts: { connectMs: connectSeconds * 1000, readMs: readSeconds * 1000, operationMs: operationSeconds * 1000 },
   };
+}
+
+function proxyConnector(proxyUrl: string): TcpConnector {
+  if (new URL(proxyUrl).protocol !== 'http:') {
+    throw new UnsupportedProfileError(
+      "Connecting to a proxy over TLS (https://) is not available in the app yet: use the proxy's http:// address.",
+    );
+  }
+  return httpProxyConnector(proxyUrl);
 }
 
 async function authSelection(inputs: ConnectionInputs): Promise<AuthSelection> {

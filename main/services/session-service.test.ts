@@ -104,7 +104,7 @@ describe('connection settings from a saved host', () => {
       askTrust: async () => ({ kind: 'reject' }) as const,
     };
     await expect(
-      connectionFromProfile({ ...inputs, host: profile({ advanced: { proxyUrl: 'http://proxy:3128' } }) }),
+      connectionFromProfile({ ...inputs, host: profile({ advanced: { proxyUrl: 'https://proxy:3128' } }) }),
     ).rejects.toThrow(UnsupportedProfileError);
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NtlmContext, NTLM_OID } from '../../core/auth/ntlm';
 import { decodeAuthenticate } from '../../core/auth/ntlm/messages';
-import { decodeNegotiationToken, SpnegoContext } from '../../core/auth/spnego';
+import { decodeNegotiationToken, encodeNegTokenResp, NegState, SpnegoContext } from '../../core/auth/spnego';
 import { UsageError } from '../../core/errors';
 import { negotiateMechanism, selectMechanism, type AuthEntropy } from './auth-selection';
 
@@ -40,6 +40,28 @@ describe('selectMechanism', () => {
     // MsvAvTargetName inside the NTLMv2 response: the SPN built from the host name the transport gives.
     expect(Buffer.from(message.ntChallengeResponse).includes(utf16('HTTP/win-lab.lab.test'))).toBe(true);
     expect(context.sealing).toBeDefined();
+  });
+
+  it("names the profile's SPN service class instead of HTTP in NTLM's MsvAvTargetName, raw and inside SPNEGO", async () => {
+    const wsman = { ...target, spnService: 'WSMAN' };
+    for (const method of ['ntlm', 'negotiate'] as const) {
+      const context = (await selectMechanism({ method, ...credentials }, wsman, entropy)).newContext(connection);
+      await context.step(undefined);
+      // SPNEGO's reply wraps the CHALLENGE in a NegTokenResp; raw NTLM takes it as it is.
+      const challenge =
+        method === 'ntlm'
+          ? windowsChallenge
+          : encodeNegTokenResp({
+              negState: NegState.acceptIncomplete,
+              supportedMech: NTLM_OID,
+              responseToken: windowsChallenge,
+              mechListMic: undefined,
+            });
+      const authenticate = await context.step(challenge);
+      const token = Buffer.from(authenticate.token!);
+      expect(token.includes(utf16('WSMAN/win-lab.lab.test'))).toBe(true);
+      expect(token.includes(utf16('HTTP/win-lab.lab.test'))).toBe(false);
+    }
   });
 
   it('makes Negotiate as SPNEGO offering NTLM, whose first token is a NegTokenInit carrying NTLM NEGOTIATE', async () => {

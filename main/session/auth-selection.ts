@@ -36,12 +36,17 @@ export type AuthSelection =
   | { readonly method: 'kerberos'; readonly userName: string | undefined; readonly password: string | undefined }
   | { readonly method: 'certificate'; readonly certificate: ClientCertificate };
 
-/** What Kerberos must know before the first connection. */
+/** Whom the mechanisms authenticate to; what Kerberos must know before the first connection. */
 export interface AuthTarget {
   /** The host name of the SPN (`HTTP/<host>`): the `--host-name` override, else the URL's host. */
   readonly hostName: string;
+  /**
+   * The SPN's service class (`WSMAN` for `WSMAN/<host>`): the only one Kerberos asks a ticket for, and the one
+   * NTLM names in MsvAvTargetName. Absent: Kerberos tries `HTTP`, then `host` and `WSMAN`; NTLM names `HTTP`.
+   */
+  readonly spnService?: string;
   /** KDCs, krb5.conf files, credential cache, environment… (defaults: KRB5_CONFIG, KRB5CCNAME, DNS per krb5.conf). */
-  readonly kerberos?: Omit<KerberosOptions, 'user' | 'password' | 'targetHostName'>;
+  readonly kerberos?: Omit<KerberosOptions, 'user' | 'password' | 'targetHostName' | 'serviceClasses'>;
 }
 
 /** Randomness and time for the mechanisms (inputs of the sans-IO core); node:crypto and the clock by default. */
@@ -67,14 +72,15 @@ export async function selectMechanism(
     case 'certificate':
       return certificateMechanism(selection.certificate);
     case 'ntlm':
-      return ntlmMechanism(selection, entropy);
+      return ntlmMechanism(selection, entropy, target.spnService);
     case 'negotiate': {
       const ntlm = ntlmCredentials(selection);
+      const { spnService } = target;
       // Kerberos first when a ticket can be had for the host; a mechanism that cannot be readied is simply not
       // offered, and NTLM (always offered) is the fallback, as Windows' Negotiate does.
       const kerberos = await prepareKerberos(kerberosOptions(selection, target, entropy)).catch(() => undefined);
       const ntlmFactory: GssMechanismFactory = (connection) =>
-        new NtlmInitiator({ credentials: ntlm, connection, ...entropy });
+        new NtlmInitiator({ credentials: ntlm, connection, spnService, ...entropy });
       return negotiateMechanism(
         kerberos === undefined ? [ntlmFactory] : [(connection) => kerberos.newGssMechanism(connection), ntlmFactory],
       );
@@ -91,13 +97,20 @@ export async function selectMechanism(
   }
 }
 
-/** Raw NTLM in the `Negotiate` HTTP scheme (PROTOCOL.md §4.1): connection-bound, seals messages. */
-export function ntlmMechanism(credentials: PasswordCredentials, entropy: AuthEntropy = systemEntropy): AuthMechanism {
+/**
+ * Raw NTLM in the `Negotiate` HTTP scheme (PROTOCOL.md §4.1): connection-bound, seals messages. `spnService`
+ * is the service class named in MsvAvTargetName (`HTTP` by default).
+ */
+export function ntlmMechanism(
+  credentials: PasswordCredentials,
+  entropy: AuthEntropy = systemEntropy,
+  spnService?: string,
+): AuthMechanism {
   const ntlm = ntlmCredentials(credentials);
   return connectionBoundMechanism(
     'NTLM',
     'Negotiate',
-    (connection) => new NtlmContext({ credentials: ntlm, connection, ...entropy }),
+    (connection) => new NtlmContext({ credentials: ntlm, connection, spnService, ...entropy }),
   );
 }
 
@@ -126,6 +139,7 @@ function kerberosOptions(
     user: credentials.userName,
     password: credentials.password,
     targetHostName: target.hostName,
+    ...(target.spnService === undefined ? {} : { serviceClasses: [target.spnService] }),
   };
 }
 

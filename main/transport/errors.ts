@@ -22,6 +22,23 @@ export class ConnectError extends TransportError {
   override readonly name = 'ConnectError';
 }
 
+/**
+ * The HTTP proxy could not be reached or would not open a tunnel to the server; the message says which and what
+ * to check. Reported as the cause of a ConnectError, whose message it becomes.
+ */
+export class ProxyError extends Error {
+  override readonly name = 'ProxyError';
+
+  constructor(
+    message: string,
+    /** The status of the proxy's answer to CONNECT, when it answered. */
+    readonly status?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The server sent nothing for longer than the read timeout. */
 export class ReadTimeoutError extends TransportError {
   override readonly name = 'ReadTimeoutError';

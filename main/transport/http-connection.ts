@@ -7,7 +7,7 @@ import { tlsServerEndPoint } from './channel-bindings';
 import type { ClientCertificate } from './client-certificate';
 import { sha256Fingerprint } from './certificates';
 import { verifyServerChain } from './chain-verification';
-import { ConnectError, UntrustedCertificateError } from './errors';
+import { ConnectError, ProxyError, UntrustedCertificateError } from './errors';
 import { HttpResponseReader, type HttpResponse, type ResponseLimits } from './http-message';
 import type { TrustAnswer, TrustPolicy, TrustRequest } from './trust-policy';
 
@@ -351,6 +351,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function describeConnectFailure(target: ConnectTarget, error: unknown, timeoutMs: number): string {
+  if (error instanceof ProxyError) return error.message;
   const where = `${target.host}:${target.port}`;
   switch (errorCode(error)) {
     case 'ECONNREFUSED':

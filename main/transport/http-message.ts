@@ -174,28 +174,15 @@ export class HttpResponseReader {
 
   /** Consumes one head (skipping interim 1xx responses); false when more bytes are needed. */
   #readHead(): boolean {
-    const end = this.#pending.indexOf('\r\n\r\n');
-    if (end < 0) {
-      if (this.#pending.length > this.limits.maxHeadBytes) {
-        throw new MalformedHttpResponseError(`the response head exceeds ${this.limits.maxHeadBytes} bytes`);
-      }
-      return false;
-    }
-    if (end > this.limits.maxHeadBytes) {
-      throw new MalformedHttpResponseError(`the response head exceeds ${this.limits.maxHeadBytes} bytes`);
-    }
-    const lines = this.#pending.subarray(0, end).toString('latin1').split('\r\n');
-    this.#pending = this.#pending.subarray(end + 4);
-    const statusLine = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: (.*))?$/.exec(lines[0]!);
-    if (statusLine === null) {
-      throw new MalformedHttpResponseError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0]!.slice(0, 80))}`);
-    }
-    const status = Number(statusLine[2]);
-    const headers = new HttpHeaders(parseFields(lines.slice(1)));
+    const split = splitResponseHead(this.#pending, this.limits.maxHeadBytes);
+    if (split === undefined) return false;
+    const { head, rest } = split;
+    this.#pending = rest;
+    const { status, headers } = head;
     if (status < 200) return true; // 100 Continue and friends: the real response follows
     const connection = (headers.get('connection') ?? '').toLowerCase();
-    const keepAlive = statusLine[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
-    this.#head = { status, reason: statusLine[3] ?? '', headers, keepAlive };
+    const keepAlive = head.minorVersion === 1 ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+    this.#head = { status, reason: head.reason, headers, keepAlive };
     const framing = framingOf(status, headers);
     if (framing.kind === 'length' && framing.remaining > this.limits.maxBodyBytes) {
       throw new MalformedHttpResponseError(
@@ -244,6 +231,45 @@ export class HttpResponseReader {
       }
     }
   }
+}
+
+/** A status line and its header fields, without the body. */
+export interface ResponseHead {
+  /** HTTP/1.0 or HTTP/1.1. */
+  readonly minorVersion: 0 | 1;
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: HttpHeaders;
+}
+
+/**
+ * The response head at the start of `bytes` and the bytes after it; undefined while its end has not arrived.
+ * Throws MalformedHttpResponseError for a head longer than `maxHeadBytes` (so a peer that never ends its head
+ * cannot make us buffer without bound) and for anything that is not an HTTP/1.x status line and header fields.
+ */
+export function splitResponseHead(
+  bytes: Buffer,
+  maxHeadBytes: number,
+): { readonly head: ResponseHead; readonly rest: Buffer } | undefined {
+  const end = bytes.indexOf('\r\n\r\n');
+  if (end > maxHeadBytes || (end < 0 && bytes.length > maxHeadBytes)) {
+    throw new MalformedHttpResponseError(`the response head exceeds ${maxHeadBytes} bytes`);
+  }
+  if (end < 0) return undefined;
+  const lines = bytes.subarray(0, end).toString('latin1').split('\r\n');
+  const statusLine = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: (.*))?$/.exec(lines[0]!);
+  if (statusLine === null) {
+    throw new MalformedHttpResponseError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0]!.slice(0, 80))}`);
+  }
+  return {
+    head: {
+      minorVersion: statusLine[1] === '1' ? 1 : 0,
+      status: Number(statusLine[2]),
+      reason: statusLine[3] ?? '',
+      headers: new HttpHeaders(parseFields(lines.slice(1))),
+    },
+    rest: bytes.subarray(end + 4),
+  };
 }
 
 function parseFields(lines: readonly string[]): [string, string][] {

@@ -29,12 +29,14 @@ export {
   ConnectionLostError,
   EncryptionRequiredError,
   HttpStatusError,
+  ProxyError,
   ReadTimeoutError,
   TransportError,
   UntrustedCertificateError,
 } from './errors';
 export { directTcpConnector, type ConnectTarget, type TcpConnector, type TlsSettings } from './http-connection';
 export { HttpHeaders, MalformedHttpResponseError } from './http-message';
+export { httpProxyConnector } from './http-proxy';
 export {
   StaticTrustStore,
   StoreTrustPolicy,

@@ -54,6 +54,12 @@ export interface WinRMTransportOptions {
   readonly mechanism: AuthMechanism<TransportAuthContext>;
   /** Default 'auto'. */
   readonly encryption?: EncryptionPolicy;
+  /**
+   * Whether the mechanisms bind their authentication to the TLS channel (RFC 5929 tls-server-end-point); default
+   * true. False sends no channel bindings, for servers whose CbtHardeningLevel is Relaxed or None behind a
+   * TLS-terminating device that makes the bindings differ; a Strict server then refuses the authentication.
+   */
+  readonly channelBinding?: boolean;
   /** Required for HTTPS. */
   readonly tls?: TlsSettings;
   readonly timeouts?: Partial<TransportTimeouts>;
@@ -265,7 +271,7 @@ export class WinRMTransport {
     this.#stats.connectionsOpened++;
     try {
       const context = mechanism.newContext({
-        channelBindings: connection.tls?.channelBindings,
+        channelBindings: this.#options.channelBinding === false ? undefined : connection.tls?.channelBindings,
         targetHostName: this.hostName,
       });
       let authorization: string | undefined;

@@ -67,14 +67,27 @@ export interface TerminalAppearance {
   readonly label: string;
 }
 
-/** Whether the page can create a WebGL2 context at all (headless Chromium with --disable-gpu may not). */
-function webglAvailable(): boolean {
+/**
+ * Whether the page gets a WebGL2 context drawn by a GPU. Without one (a VM, a remote desktop session, Chromium
+ * with --disable-gpu) WebGL is rendered in software, which measured 4× slower than the DOM renderer for
+ * streaming output (bench/app-terminal.ts), so the DOM renderer stays.
+ */
+function hardwareWebglAvailable(): boolean {
   try {
-    return document.createElement('canvas').getContext('webgl2') !== null;
+    const context = document.createElement('canvas').getContext('webgl2', { failIfMajorPerformanceCaveat: true });
+    if (context === null) return false;
+    // Chromium still offers SwiftShader under that flag; the renderer's name tells software rasterizers apart.
+    const info = context.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(context.getParameter(info?.UNMASKED_RENDERER_WEBGL ?? context.RENDERER));
+    context.getExtension('WEBGL_lose_context')?.loseContext();
+    return !SOFTWARE_RASTERIZER.test(renderer);
   } catch {
     return false;
   }
 }
+
+/** WebGL renderer names of software rasterizers (Chromium's SwiftShader, Mesa's llvmpipe/softpipe, Windows' WARP). */
+const SOFTWARE_RASTERIZER = /SwiftShader|llvmpipe|softpipe|Software|Basic Render/i;
 
 export class TerminalEngine {
   readonly terminal: Terminal;
@@ -255,7 +268,7 @@ export class TerminalEngine {
   }
 
   #loadWebgl(): void {
-    if (!webglAvailable()) return;
+    if (!hardwareWebglAvailable()) return;
     try {
       const webgl = new WebglAddon();
       // A lost context (GPU reset, too many contexts) falls back to the DOM renderer.
