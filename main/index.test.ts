@@ -47,7 +47,14 @@ describe('the composed app behind the contract', () => {
     });
     expect(await services.sessions.list()).toEqual([]);
     expect(await services.settings.get()).toMatchObject({ theme: 'dark' });
-    expect(await services.storage.status()).toHaveLength(3);
+    expect((await services.storage.status()).map((entry) => entry.store).sort()).toEqual([
+      'history',
+      'hosts',
+      'settings',
+      'trust',
+    ]);
+    await services.history.append({ hostId: host.id, line: 'Get-Date' });
+    expect(await services.history.list({ hostId: host.id })).toEqual(['Get-Date']);
     expect(await services.trust.list()).toEqual({ pins: [], authorities: [] });
 
     expect(events.length).toBeGreaterThanOrEqual(3);
