@@ -1,14 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import type { WebBridgeApp } from '../main/index';
 import { startWebBridgeApp } from '../main/index';
 import { InMemoryCredentialStore } from '../main/stores/memory-credential-store';
 import type { FlowControlOptions } from '../main/session/flow-control';
-import { focusTerminal, hostTreeRow, openFromSidebar, refuseWebgl } from '../e2e/support/app-page';
+import { focusTerminal, hostTreeRow, openFromSidebar } from '../e2e/support/app-page';
 import { launchChromium } from '../e2e/support/chromium';
 import type { RunningLab } from '../e2e/support/lab';
 import { addLabHost } from '../e2e/support/lab-host';
@@ -28,11 +28,6 @@ import { MiB, PeakMemory, measure, printTable, startLab } from './support/lab-se
 const OUTPUT_MB = Number(process.env.BENCH_APP_OUTPUT_MB ?? 50);
 const LINE_CHARACTERS = 1_000;
 const SESSIONS = Number(process.env.BENCH_APP_SESSIONS ?? 20);
-/**
- * BENCH_APP_RENDERER=dom makes xterm use its DOM renderer (WebGL refused): Chromium here has no GPU, so its
- * WebGL is software-rendered and costs CPU a desktop's GPU would not.
- */
-const DOM_RENDERER = process.env.BENCH_APP_RENDERER === 'dom';
 
 interface AppUnderTest {
   readonly bridge: WebBridgeApp;
@@ -46,6 +41,7 @@ async function openApp(
   rendererDirectory: string,
   browser: Awaited<ReturnType<typeof launchChromium>>,
   terminalFlowControl?: FlowControlOptions | null,
+  shell: 'powershell' | 'cmd' = 'powershell',
 ): Promise<AppUnderTest & { readonly startedMs: number; readonly loadedMs: number }> {
   const dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'winrm-desk-bench-'));
   const started = performance.now();
@@ -57,9 +53,8 @@ async function openApp(
     ...(terminalFlowControl === undefined ? {} : { terminalFlowControl }),
   });
   const startedMs = performance.now() - started;
-  const host = await addLabHost(bridge.app.services, lab.descriptor, { password: 'this run' });
+  const host = await addLabHost(bridge.app.services, lab.descriptor, { password: 'this run', draft: { shell } });
   const page = await browser.context.newPage();
-  if (DOM_RENDERER) await refuseWebgl(page);
   const loading = performance.now();
   await page.goto(bridge.url);
   await hostTreeRow(page, 'lab').waitFor();
@@ -118,7 +113,7 @@ type CpuRole = (typeof CPU_ROLES)[number];
 
 /** CPU seconds (user + system) used so far by the live processes of each role, from /proc (Linux). */
 function cpuSecondsByRole(): Record<CpuRole, number> {
-  const seconds: Record<CpuRole, number> = { main: 0, Chromium: 0, 'lab pwsh': 0, 'lab Python': 0 };
+  const seconds = Object.fromEntries(CPU_ROLES.map((role) => [role, 0])) as Record<CpuRole, number>;
   const ticksPerSecond = 100; // USER_HZ on Linux
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -152,25 +147,58 @@ interface OutputRun {
   readonly cpuMs: number;
   readonly cpuSeconds: Record<CpuRole, number>;
   readonly peakMiB: number;
-  readonly growthMiB: number;
   readonly peakUnacknowledged: number;
+  /** Peak growth of the page's JS heap (used) over the start of the run. */
+  readonly pageHeapGrowthMiB: number;
+  /** Peak JS heap + external memory over the start of the run: what main holds for the output in flight. */
+  readonly heapGrowthMiB: number;
 }
+
+/** Bytes of the V8 heap in use plus memory held outside it by JavaScript objects (buffers). */
+function javaScriptMemory(): number {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+}
+
+/** What prints OUTPUT_MB of LINE_CHARACTERS-character lines, typed at each kind of prompt. */
+const OUTPUT_COMMANDS = {
+  // Out-Default formats every string and writes it through the host UI: one host call per line.
+  powershell: `$s = 'x' * ${LINE_CHARACTERS}; foreach ($i in 1..${Math.round((OUTPUT_MB * 1e6) / (LINE_CHARACTERS + 1))}) { $s }`,
+  // The lab's cmd is /bin/sh (e2e/lab/README.md): stdout streams as fast as the shell writes it.
+  cmd: `head -c ${Math.round((OUTPUT_MB * 1e6 * LINE_CHARACTERS) / (LINE_CHARACTERS + 1))} /dev/zero | tr '\\0' x | fold -w ${LINE_CHARACTERS}`,
+} as const;
 
 async function outputRun(
   name: string,
+  shell: keyof typeof OUTPUT_COMMANDS,
   lab: RunningLab,
   rendererDirectory: string,
   browser: Awaited<ReturnType<typeof launchChromium>>,
   terminalFlowControl: FlowControlOptions | null | undefined,
 ): Promise<OutputRun> {
-  const app = await openApp(lab, rendererDirectory, browser, terminalFlowControl);
+  const app = await openApp(lab, rendererDirectory, browser, terminalFlowControl, shell);
   try {
     const sessionId = await connectFromSidebar(app);
-    const lines = Math.round((OUTPUT_MB * 1e6) / (LINE_CHARACTERS + 1));
     global.gc?.();
     const memory = new PeakMemory();
     let peakUnacknowledged = 0;
+    const heapBefore = javaScriptMemory();
+    // The page's JS heap: where output main sent ahead waits for xterm (the renderer's queue, xterm's buffer).
+    const devtools = await app.page.context().newCDPSession(app.page);
+    const pageHeap = async () => ((await devtools.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+    const pageHeapBefore = await pageHeap();
+    let peakPageHeap = pageHeapBefore;
+    const pageSampler = setInterval(
+      () =>
+        void pageHeap().then(
+          (used) => (peakPageHeap = Math.max(peakPageHeap, used)),
+          () => undefined,
+        ),
+      100,
+    );
+    let peakHeap = heapBefore;
     const sampler = setInterval(() => {
+      peakHeap = Math.max(peakHeap, javaScriptMemory());
       peakUnacknowledged = Math.max(
         peakUnacknowledged,
         app.bridge.app.services.sessions.unacknowledgedCharacters(sessionId),
@@ -179,18 +207,29 @@ async function outputRun(
     const cpuBefore = cpuSecondsByRole();
     const { wallMs, cpuMs } = await measure(async () => {
       const prompted = nextPrompt(app);
-      await app.page.keyboard.type(`$s = 'x' * ${LINE_CHARACTERS}; foreach ($i in 1..${lines}) { $s }`);
+      await app.page.keyboard.type(OUTPUT_COMMANDS[shell]);
       await app.page.keyboard.press('Enter');
       await prompted;
       await written(app, sessionId);
     });
     clearInterval(sampler);
+    clearInterval(pageSampler);
+    await devtools.detach();
     const cpuAfter = cpuSecondsByRole();
     const cpuSeconds = Object.fromEntries(CPU_ROLES.map((role) => [role, cpuAfter[role] - cpuBefore[role]])) as Record<
       CpuRole,
       number
     >;
-    return { name, wallMs, cpuMs, cpuSeconds, peakUnacknowledged, ...memory.stop() };
+    return {
+      name,
+      wallMs,
+      cpuMs,
+      cpuSeconds,
+      peakUnacknowledged,
+      heapGrowthMiB: (peakHeap - heapBefore) / MiB,
+      peakMiB: memory.stop().peakMiB,
+      pageHeapGrowthMiB: (peakPageHeap - pageHeapBefore) / MiB,
+    };
   } finally {
     await app.close();
   }
@@ -209,8 +248,7 @@ async function sessionsMemory(
       global.gc?.();
       await new Promise((resolve) => setTimeout(resolve, 500));
       global.gc?.();
-      const usage = process.memoryUsage();
-      return { rssMiB: usage.rss / MiB, heapMiB: (usage.heapUsed + usage.external) / MiB };
+      return { rssMiB: process.memoryUsage.rss() / MiB, heapMiB: javaScriptMemory() / MiB };
     };
     const idle = await settle();
     const opened = performance.now();
@@ -233,7 +271,8 @@ async function sessionsMemory(
 
 const lab = await startLab();
 const rendererDirectory = path.resolve('dist/renderer-bench');
-await build({ configFile: path.resolve('vite.config.ts'), logLevel: 'error', build: { outDir: rendererDirectory } });
+// Built by a child process, so Vite's memory is not counted as main's.
+execFileSync('npx', ['vite', 'build', '--logLevel', 'error', '--outDir', rendererDirectory], { stdio: 'inherit' });
 const browser = await launchChromium();
 try {
   // Start to first prompt, measured first so pwsh and Chromium start as cold as a user's first connect.
@@ -252,21 +291,40 @@ try {
   );
 
   const runs = [
-    await outputRun('with flow control (default)', lab, rendererDirectory, browser, undefined),
-    await outputRun('without flow control', lab, rendererDirectory, browser, null),
+    await outputRun(
+      'PowerShell, with flow control (default)',
+      'powershell',
+      lab,
+      rendererDirectory,
+      browser,
+      undefined,
+    ),
+    await outputRun('PowerShell, without flow control', 'powershell', lab, rendererDirectory, browser, null),
+    await outputRun('cmd, with flow control (default)', 'cmd', lab, rendererDirectory, browser, undefined),
+    await outputRun('cmd, without flow control', 'cmd', lab, rendererDirectory, browser, null),
   ];
   console.log(
     `\n${OUTPUT_MB} MB typed-command output to the next prompt written by xterm (${LINE_CHARACTERS}-char lines):`,
   );
   printTable(
-    ['run', 'wall s', 'MB/s', 'main CPU s', 'peak RSS MiB', 'RSS growth MiB', 'peak unacked chars'],
+    [
+      'run',
+      'wall s',
+      'MB/s',
+      'main CPU s',
+      'main peak RSS MiB',
+      'main peak JS heap growth MiB',
+      'page peak JS heap growth MiB',
+      'peak unacked chars',
+    ],
     runs.map((run) => [
       run.name,
       (run.wallMs / 1000).toFixed(1),
       (OUTPUT_MB / (run.wallMs / 1000)).toFixed(2),
       (run.cpuMs / 1000).toFixed(1),
       run.peakMiB.toFixed(0),
-      run.growthMiB.toFixed(0),
+      run.heapGrowthMiB.toFixed(0),
+      run.pageHeapGrowthMiB.toFixed(0),
       run.peakUnacknowledged.toLocaleString('en'),
     ]),
   );
@@ -275,11 +333,16 @@ try {
     ['run', ...CPU_ROLES],
     runs.map((run) => [run.name, ...CPU_ROLES.map((role) => run.cpuSeconds[role].toFixed(1))]),
   );
-  const [withFlow, withoutFlow] = runs as [OutputRun, OutputRun];
-  console.log(
-    `ratio with/without flow control: throughput ${(withoutFlow.wallMs / withFlow.wallMs).toFixed(2)}×, ` +
-      `RSS growth ${(withFlow.growthMiB / Math.max(1, withoutFlow.growthMiB)).toFixed(2)}×`,
-  );
+  for (const [shell, withFlow, withoutFlow] of [
+    ['PowerShell', runs[0], runs[1]],
+    ['cmd', runs[2], runs[3]],
+  ] as const) {
+    console.log(
+      `${shell}, ratio with/without flow control: throughput ${(withoutFlow!.wallMs / withFlow!.wallMs).toFixed(2)}×, ` +
+        `peak unacknowledged ${(withFlow!.peakUnacknowledged / withoutFlow!.peakUnacknowledged).toFixed(2)}×, ` +
+        `page peak JS heap growth ${(withFlow!.pageHeapGrowthMiB / Math.max(1, withoutFlow!.pageHeapGrowthMiB)).toFixed(2)}×`,
+    );
+  }
 
   const memory = await sessionsMemory(lab, rendererDirectory, browser);
   console.log(`\nMain memory with ${SESSIONS} sessions open to the lab (after GC):`);
