@@ -99,6 +99,9 @@ describe('a wrong password names the user and the mechanism', () => {
     expect(error).toBeInstanceOf(CoreAuthenticationError);
     expect(error.message).toMatch(/^the server rejected the credentials of LAB\\alice using NTLM/);
     expect(error.message).toMatch(/check the user name, its domain and the password($|\. The server said: )/);
+    // Negotiate says why Kerberos was not tried (no KDC for the realm here): the cause, for the details.
+    if (selection.method === 'negotiate') expect(String(error.cause)).toMatch(/Kerberos was not offered: \S/);
+    else expect(error.cause).toBeUndefined();
   });
 
   it('Kerberos: the password fails against the KDC before any connection', async () => {

@@ -78,11 +78,16 @@ export async function selectMechanism(
       const { spnService } = target;
       // Kerberos first when a ticket can be had for the host; a mechanism that cannot be readied is simply not
       // offered, and NTLM (always offered) is the fallback, as Windows' Negotiate does.
-      const kerberos = await prepareKerberos(kerberosOptions(selection, target, entropy)).catch(() => undefined);
+      let kerberosUnavailable: Error | undefined;
+      const kerberos = await prepareKerberos(kerberosOptions(selection, target, entropy)).catch((error: unknown) => {
+        kerberosUnavailable = new Error(`Kerberos was not offered: ${(error as Error).message}`, { cause: error });
+        return undefined;
+      });
       const ntlmFactory: GssMechanismFactory = (connection) =>
         new NtlmInitiator({ credentials: ntlm, connection, spnService, ...entropy });
       return negotiateMechanism(
         kerberos === undefined ? [ntlmFactory] : [(connection) => kerberos.newGssMechanism(connection), ntlmFactory],
+        kerberosUnavailable,
       );
     }
     case 'kerberos':
@@ -117,13 +122,20 @@ export function ntlmMechanism(
 /** A GSS mechanism SPNEGO offers, made afresh for each connection. */
 export type GssMechanismFactory = (connection: AuthConnectionInfo) => GssMechanism;
 
-/** SPNEGO in the `Negotiate` HTTP scheme (PROTOCOL.md §6), offering `mechanisms` most preferred first. */
-export function negotiateMechanism(mechanisms: readonly GssMechanismFactory[]): AuthMechanism {
+/**
+ * SPNEGO in the `Negotiate` HTTP scheme (PROTOCOL.md §6), offering `mechanisms` most preferred first;
+ * `notOffered` says why a preferred one is missing (it becomes the cause of a credentials rejection).
+ */
+export function negotiateMechanism(mechanisms: readonly GssMechanismFactory[], notOffered?: Error): AuthMechanism {
   if (mechanisms.length === 0) throw new UsageError('Negotiate needs at least one mechanism to offer');
   return connectionBoundMechanism(
     'Negotiate',
     'Negotiate',
-    (connection) => new SpnegoContext(mechanisms.map((make) => make(connection))),
+    (connection) =>
+      new SpnegoContext(
+        mechanisms.map((make) => make(connection)),
+        notOffered,
+      ),
   );
 }
 

@@ -52,7 +52,14 @@ export class SpnegoContext implements AuthContext {
   #micVerified = false;
 
   /** `mechanisms`: most preferred first, distinct OIDs, each ready to produce its first token. */
-  constructor(mechanisms: readonly GssMechanism[]) {
+  /**
+   * @param notOffered why a preferred mechanism was left out (Kerberos without a ticket): the cause of a
+   *   rejection by the one offered instead, so the user learns why NTLM was used.
+   */
+  constructor(
+    mechanisms: readonly GssMechanism[],
+    private readonly notOffered?: Error,
+  ) {
     const [preferred] = mechanisms;
     if (preferred === undefined) throw new UsageError('SPNEGO needs at least one mechanism to offer');
     if (new Set(mechanisms.map((mechanism) => mechanism.oid)).size !== mechanisms.length) {
@@ -102,7 +109,9 @@ export class SpnegoContext implements AuthContext {
 
   /** What to throw when the server refuses the final leg (HTTP 401): it rejected the credentials. */
   credentialsRejected(): AuthenticationError {
-    return this.#selected.credentialsRejected(`${this.#selected.name} (Negotiate)`);
+    const rejected = this.#selected.credentialsRejected(`${this.#selected.name} (Negotiate)`);
+    if (this.notOffered !== undefined && rejected.cause === undefined) rejected.cause = this.notOffered;
+    return rejected;
   }
 
   #guarded(run: () => AuthStepResult): AuthStepResult {
