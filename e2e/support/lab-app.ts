@@ -35,8 +35,9 @@ export function useLabApp(name: string, labArgs: readonly string[] = ['--enable-
     ]);
   }, 120_000);
   afterAll(async () => {
-    await fixture?.close();
-    await lab?.stop();
+    // Both are stopped even when one of them fails to.
+    const stopped = await Promise.allSettled([fixture?.close(), lab?.stop()]);
+    for (const result of stopped) if (result.status === 'rejected') throw result.reason;
   });
   afterEach(async () => fixture?.closeApp());
   const running = () => {

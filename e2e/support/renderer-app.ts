@@ -94,7 +94,10 @@ export async function startRendererAppFixture(name: string): Promise<RendererApp
     async open(options = {}) {
       await closeApp();
       const dataDirectory = await mkdtemp(path.join(os.tmpdir(), `winrm-desk-${name}-`));
-      return start(dataDirectory, new InMemoryCredentialStore(), options);
+      return start(dataDirectory, new InMemoryCredentialStore(), options).catch(async (error: unknown) => {
+        await rm(dataDirectory, { recursive: true, force: true });
+        throw error;
+      });
     },
     async reopen(options = {}) {
       const stopped = await stop();

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appContract } from '../../core/contract/app-contract';
 import { connectContract } from '../../core/contract/client';
 import { ELECTRON_HANDSHAKE } from '../../core/contract/electron-handshake';
@@ -205,26 +205,57 @@ describe('single instance', () => {
     expect(fake.app.quitCalls).toBe(1);
   });
 
-  it('closes the app (sessions, stores) before it quits, once', async () => {
+  /** A shell whose app closes with `close`; resolves once its window exists. */
+  async function shellClosingWith(close: () => Promise<void>) {
     const fake = createFakeElectron();
     const app = await openTestApp(path.join(directory, 'data'));
-    let closes = 0;
     const started = startElectronShell(fake.electron, {
       rendererDirectory,
       preloadPath: 'preload.cjs',
       platform: 'linux',
-      compose: async () => ({ ...app, close: () => (closes++, app.close()) }),
+      compose: async () => ({ ...app, close }),
     });
     fake.app.resolveReady();
     await started;
+    return { fake, app };
+  }
+
+  it('closes the app (sessions, stores) before it quits, once, however often quitting is asked', async () => {
+    let closes = 0;
+    let finishClose!: () => void;
+    const { fake } = await shellClosingWith(() => {
+      closes++;
+      return new Promise<void>((resolve) => (finishClose = resolve));
+    });
     const quitting = { prevented: 0, preventDefault: () => quitting.prevented++ };
     fake.app.emit('will-quit', quitting);
-    expect(quitting.prevented).toBe(1);
+    fake.app.emit('will-quit', quitting);
+    expect([closes, quitting.prevented, fake.app.quitCalls]).toEqual([1, 2, 0]);
+    finishClose();
     await expect.poll(() => fake.app.quitCalls).toBe(1);
     fake.app.emit('will-quit', quitting);
-    expect([closes, quitting.prevented, fake.app.quitCalls]).toEqual([1, 1, 1]);
+    expect([closes, quitting.prevented, fake.app.quitCalls]).toEqual([1, 2, 1]);
+  });
+
+  it('quits after a grace period when closing hangs (an unreachable host)', async () => {
+    const { fake } = await shellClosingWith(() => new Promise<void>(() => undefined));
+    vi.useFakeTimers();
+    try {
+      fake.app.emit('will-quit', fakeQuitEvent());
+      await vi.advanceTimersByTimeAsync(4_900);
+      expect(fake.app.quitCalls).toBe(0);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(fake.app.quitCalls).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
+
+/** Electron's will-quit event, as far as the shell uses it. */
+function fakeQuitEvent() {
+  return { preventDefault: () => undefined };
+}
 
 describe('MessagePort handoff', () => {
   /** The renderer's end of a delivered port as a contract transport. */

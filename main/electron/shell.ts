@@ -9,6 +9,9 @@ import type { ShellElectron, ShellMessagePort, ShellWindow } from './electron-ap
 import { installPortHandoff } from './port-handoff';
 import { hardenWebContents, installPermissionHandlers, secureWebPreferences } from './security';
 
+/** How long quitting waits for the sessions to close and the stores to flush. */
+const QUIT_GRACE_MS = 5_000;
+
 export interface ElectronShellOptions {
   /** The built renderer (dist/renderer). */
   readonly rendererDirectory: string;
@@ -52,17 +55,20 @@ export async function startElectronShell<Port extends ShellMessagePort>(
 
   await app.whenReady();
   const { services, logger, close } = await options.compose();
-  // Quitting waits once for the sessions to close (their shells are deleted on the servers) and the stores to flush.
+  // Quitting waits once for the sessions to close (their shells are deleted on the servers) and the stores to
+  // flush, but not longer than QUIT_GRACE_MS: an unreachable host must not keep a windowless app alive.
+  let closing: Promise<void> | undefined;
   let closed = false;
   app.on('will-quit', (event) => {
     if (closed) return;
     event.preventDefault();
-    void close()
-      .catch((error: unknown) => logger.error('closing the app failed', { error: String(error) }))
-      .finally(() => {
-        closed = true;
-        app.quit();
-      });
+    closing ??= Promise.race([
+      close().catch((error: unknown) => logger.error('closing the app failed', { error: String(error) })),
+      new Promise<void>((resolve) => setTimeout(resolve, QUIT_GRACE_MS).unref()),
+    ]).then(() => {
+      closed = true;
+      app.quit();
+    });
   });
   electron.protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, options.rendererDirectory));
   installPermissionHandlers(electron.session);

@@ -20,8 +20,8 @@ export type RawUIEffect = 'clear-screen' | 'none';
  * terminal's size, the colours, cursor and title the scripts set (kept so getters and later pipelines see
  * them), and Clear-Host. Each pipeline is given `hostInfo()` (RawUI default data), which the server answers
  * most getters from without asking; calls it does send are answered from the same state. What a terminal
- * stream cannot do (read back or scroll the buffer, read a key) is declined, so the script gets an error
- * instead of waiting.
+ * stream cannot answer (reading back the buffer, reading a key) is declined, so the script gets an error
+ * instead of waiting; what it cannot do and nobody waits for (scrolling, writing cells) is ignored.
  */
 export class ConsoleRawUI {
   #size: TerminalSize;
@@ -33,10 +33,6 @@ export class ConsoleRawUI {
 
   constructor(size: TerminalSize) {
     this.#size = size;
-  }
-
-  get size(): TerminalSize {
-    return this.#size;
   }
 
   resize(size: TerminalSize): void {

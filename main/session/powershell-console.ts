@@ -49,6 +49,9 @@ export class PowerShellConsole implements TerminalConsole {
   #running: RemotePipeline | undefined;
   #pendingRead: PendingRead | undefined;
   #closed = false;
+  /** open() has not returned the console yet; a loss meanwhile is kept in #lostWhileOpening. */
+  #opening = true;
+  #lostWhileOpening: Error | undefined;
 
   private constructor(session: PowerShellSession, options: PowerShellConsoleOptions, rawUI: ConsoleRawUI) {
     this.#session = session;
@@ -60,7 +63,7 @@ export class PowerShellConsole implements TerminalConsole {
   /** Opens the session (its pool's host sized as the terminal is now) and shows the first prompt. */
   static async open(options: PowerShellConsoleOptions): Promise<PowerShellConsole> {
     const rawUI = new ConsoleRawUI(options.size ?? DEFAULT_TERMINAL_SIZE);
-    // A failure after open() resolved reaches the console built from the session.
+    // A failure after the session opened reaches the console built from it.
     const opened: { lost?: (error: Error) => void } = {};
     const session = await PowerShellSession.open({
       ...options,
@@ -70,6 +73,14 @@ export class PowerShellConsole implements TerminalConsole {
     const console = new PowerShellConsole(session, options, rawUI);
     opened.lost = (error) => console.#lost(error);
     await console.#prompt();
+    // Lost while showing the first prompt: the caller never had the console, so open() fails instead.
+    const lostWhileOpening = console.#lostWhileOpening;
+    console.#lostWhileOpening = undefined;
+    console.#opening = false;
+    if (lostWhileOpening !== undefined) {
+      await console.close();
+      throw lostWhileOpening;
+    }
     return console;
   }
 
@@ -81,7 +92,8 @@ export class PowerShellConsole implements TerminalConsole {
   submit(line: string): void {
     if (this.#running !== undefined) throw new UsageError('a command is already running in this session');
     if (line.trim() === 'exit') return this.#options.onExit();
-    if (line.trim() === '') return void this.#prompt();
+    // A prompt that cannot be had means the session failed, which onLost reports.
+    if (line.trim() === '') return void this.#prompt().catch(() => undefined);
     const spec = { ...withOutDefault(pipelineForScript(line)), host: this.#rawUI.hostInfo() };
     const pipeline = this.#session.invoke(spec, {
       onHostCall: (call) => this.#hostCall(call),
@@ -151,7 +163,8 @@ export class PowerShellConsole implements TerminalConsole {
   #lost(error: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#options.onLost(error);
+    if (this.#opening) this.#lostWhileOpening = error;
+    else this.#options.onLost(error);
   }
 
   #emit(event: TerminalEventDto): void {
@@ -165,7 +178,12 @@ export class PowerShellConsole implements TerminalConsole {
 
   #hostCall(call: HostCall): void {
     void this.#answer(call).catch((error: unknown) => {
-      if (call.expectsAnswer) this.#session.declineHostCall(call, (error as Error).message);
+      if (!call.expectsAnswer) return;
+      try {
+        this.#session.declineHostCall(call, (error as Error).message);
+      } catch {
+        // The pipeline ended or the session failed meanwhile: nothing waits for this answer any more.
+      }
     });
   }
 

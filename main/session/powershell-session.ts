@@ -360,9 +360,11 @@ export class PowerShellSession {
   }
 
   #fail(error: Error): void {
-    if (this.#failure === undefined && this.#closing === undefined && this.#opened) this.#options.onFailed?.(error);
+    const firstAfterOpen = this.#failure === undefined && this.#closing === undefined && this.#opened;
     this.#failure ??= error;
     this.#release(error);
+    // Told once everything is released: the listener may close the session, which must see it failed.
+    if (firstAfterOpen) this.#options.onFailed?.(error);
   }
 
   #release(error: Error): void {
@@ -443,8 +445,9 @@ export class RemotePipeline {
     this.#updateReceive();
   }
 
+  /** Pauses or resumes Receive as the holds say; an ended pipeline is never held (the shell forgets it). */
   #updateReceive(): void {
-    const paused = this.#heldByCaller || this.#backlog?.paused === true;
+    const paused = this.#settle !== undefined && (this.#heldByCaller || this.#backlog?.paused === true);
     if (paused === this.#receivePaused) return;
     this.#receivePaused = paused;
     if (paused) this.#control.pause();
@@ -480,11 +483,13 @@ export class RemotePipeline {
     if (state !== 'Completed' && state !== 'Failed' && state !== 'Stopped') return;
     this.#settle?.resolve({ state, error, hadErrors: this.#hadErrors });
     this.#settle = undefined;
+    this.#updateReceive();
   }
 
   /** @internal */
   failed(error: Error): void {
     this.#settle?.reject(error);
     this.#settle = undefined;
+    this.#updateReceive();
   }
 }

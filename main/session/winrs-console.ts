@@ -79,9 +79,12 @@ export class WinRSConsole implements TerminalConsole {
   submit(line: string): void {
     if (!this.#prompted) throw new UsageError('the shell has not asked for a line yet');
     this.#prompted = false;
-    const prompt = this.#unfinished;
+    const pending = this.#unfinished;
     this.#unfinished = undefined;
-    if (prompt !== undefined) this.#written(prompt.text.length);
+    // The prompt on screen stays with the line typed after it (its characters count as written); an unfinished
+    // line never shown as the prompt (output after an empty one) is output, written as such.
+    if (pending?.shown === true) this.#written(pending.text.length);
+    else if (pending !== undefined) this.#write(pending.stream, pending.text);
     this.#settled = false;
     this.#shell.sendInput(new TextEncoder().encode(line + CMD_LINE_END));
   }
@@ -164,6 +167,7 @@ export class WinRSConsole implements TerminalConsole {
 
   /** An unfinished line left when the interpreter ends is output after all. */
   #flush(): void {
+    clearTimeout(this.#settling);
     const unfinished = this.#unfinished;
     this.#unfinished = undefined;
     if (unfinished !== undefined && !this.#closing) this.#write(unfinished.stream, unfinished.text);
