@@ -122,8 +122,12 @@ const inputText = z.string().max(MAX_TERMINAL_INPUT_LENGTH);
 
 export const sessionServiceDefinition = {
   methods: {
-    /** Opens a session to the host; it may wait for a secret (`awaiting-credentials`: set it, connect again). */
-    connect: method(z.strictObject({ hostId: z.uuid() }), sessionSummarySchema),
+    /**
+     * Opens a new session to the host; it may wait for a secret (`awaiting-credentials`). With `sessionId`,
+     * resumes that waiting session of the host once its secret is set instead; a session no longer waiting
+     * (another connect resumed it already) is answered as it is, never opened twice.
+     */
+    connect: method(z.strictObject({ hostId: z.uuid(), sessionId: z.uuid().optional() }), sessionSummarySchema),
     /** Closes the session and forgets it. */
     disconnect: method(bySession, z.void()),
     list: method(z.void(), z.array(sessionSummarySchema)),
@@ -140,6 +144,11 @@ export const sessionServiceDefinition = {
     ),
     /** Everything up to and including event `sequence` is written on screen. */
     acknowledgeOutput: method(bySession.extend({ sequence: z.int().min(1) }), z.void()),
+    /**
+     * A terminal of this page starts showing the session's output: every event sent before counts as written,
+     * so what a page that went away (a reload) never acknowledged cannot hold the session's flow control.
+     */
+    attachTerminal: method(bySession, z.void()),
     resize: method(bySession.extend({ columns: z.int().min(1).max(1_000), rows: z.int().min(1).max(1_000) }), z.void()),
   },
   events: {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { TERMINAL_FLOW_CONTROL } from '../../core/contract/session-service';
 import type { WebBridgeApp } from '../../main/index';
 import { focusTerminal, lastTerminalLine, openFromSidebar, terminalText } from '../support/app-page';
 import { labAdmin } from '../support/lab';
@@ -10,8 +11,8 @@ import { addLabHost } from '../support/lab-host';
 
 // The session tabs in Chromium, against the real main services behind the web bridge and the lab's real
 // PowerShell: several tabs to one host, switched, renamed, moved and closed by keyboard; a session that
-// ended (and one that dropped, once main reports drops) reconnected in its tab; a connection that fails
-// shown in its tab.
+// ended (and one that dropped, once main reports drops) reconnected in its tab; a session taken over by a
+// reloaded page; a connection that fails shown in its tab.
 describe('session tabs', () => {
   const labApp = useLabApp('tabs');
 
@@ -167,6 +168,31 @@ describe('session tabs', () => {
     await reconnect.click();
     await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(LAB_PROMPT);
     expect(await terminalText(page)).toContain('before the drop');
+    expect(problems).toEqual([]);
+  });
+
+  it('a reloaded page takes over a session whose output the page before it never acknowledged', async () => {
+    const { bridge, page, problems } = await openWithHost();
+    await connect(page, 'lab');
+    const { sessionId } = (await bridge.app.services.sessions.list())[0]!;
+    const unacknowledged = () => bridge.app.services.sessions.unacknowledgedCharacters(sessionId);
+
+    // The page stops acknowledging (as one does while it goes away): main stops receiving at the high watermark.
+    await page.evaluate(() => {
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data: string) {
+        if (!data.includes('"acknowledgeOutput"')) send.call(this, data);
+      } as typeof send;
+    });
+    await type(page, "1..25000 | ForEach-Object { 'x' * 99 }; 'all ' + 'printed'");
+    await expect.poll(unacknowledged, { timeout: 30_000 }).toBeGreaterThanOrEqual(TERMINAL_FLOW_CONTROL.highWatermark);
+
+    // The reloaded page's terminal attaches: what the old page was sent counts as written, the command goes on.
+    await page.reload();
+    await expect.poll(() => lastLine(page), { timeout: 30_000 }).toMatch(LAB_PROMPT);
+    expect(await terminalText(page)).toMatch(/^all printed$/m);
+    await expect.poll(unacknowledged).toBe(0);
+    await runAtPrompt(page, "'still ' + 'here'");
     expect(problems).toEqual([]);
   });
 

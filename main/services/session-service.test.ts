@@ -24,7 +24,7 @@ const profile = (settings: Partial<HostProfileInput> = {}) =>
   });
 
 interface ServiceOptions {
-  /** The stored secret, read at each connect. */
+  /** The stored secret, read at each connect (a keychain that refuses throws). */
   readonly secret?: () => string | undefined;
   /** What the user answers in the trust dialog (the renderer's part: a person, so it is stood in for here). */
   readonly trustAnswer?: TrustAnswer;
@@ -56,11 +56,15 @@ function service(host = profile({ transport: 'http' }), options: ServiceOptions 
   return { sessions, states, trustRequests };
 }
 
-/** A port that closes every connection at once: the transport fails fast and plainly. */
-async function closingPort(): Promise<{ port: number; server: Server }> {
-  const server = createServer((socket) => socket.destroy());
+/** A port that closes every connection at once (the transport fails fast and plainly), counting them. */
+async function closingPort(): Promise<{ port: number; server: Server; connections: () => number }> {
+  let connections = 0;
+  const server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as { port: number }).port, server };
+  return { port: (server.address() as { port: number }).port, server, connections: () => connections };
 }
 
 describe('connection settings from a saved host', () => {
@@ -110,14 +114,15 @@ describe('connection settings from a saved host', () => {
 });
 
 describe('SessionServiceImpl', () => {
-  it('over HTTP, waits for credentials at once without a secret and reuses that session on the next connect', async () => {
+  it('over HTTP, waits for credentials at once without a secret and resumes that session when asked by id', async () => {
     const { sessions, states } = service();
     const first = await sessions.connect({ hostId: HOST_ID });
     expect(first).toMatchObject({ hostId: HOST_ID, state: 'awaiting-credentials' });
-    const second = await sessions.connect({ hostId: HOST_ID });
+    const second = await sessions.connect({ hostId: HOST_ID, sessionId: first.sessionId });
     expect(second.sessionId).toBe(first.sessionId);
     expect(await sessions.list()).toEqual([second]);
-    expect(states.map((state) => state.state)).toEqual(['awaiting-credentials', 'awaiting-credentials']);
+    // Still no secret: resumed, it waits again.
+    expect(states.map((state) => state.state)).toEqual(['awaiting-credentials', 'connecting', 'awaiting-credentials']);
     await expect(sessions.submit({ sessionId: first.sessionId, text: 'Get-Date' })).rejects.toMatchObject({
       code: 'invalid-input',
     });
@@ -139,6 +144,65 @@ describe('SessionServiceImpl', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('opens a new session on a connect without a session id, even while another one of the host waits', async () => {
+    const { sessions } = service();
+    const waiting = await sessions.connect({ hostId: HOST_ID });
+    const fresh = await sessions.connect({ hostId: HOST_ID });
+    expect(fresh.sessionId).not.toBe(waiting.sessionId);
+    expect((await sessions.list()).map((summary) => summary.state)).toEqual([
+      'awaiting-credentials',
+      'awaiting-credentials',
+    ]);
+    await expect(
+      sessions.connect({ hostId: HOST_ID, sessionId: '0b5c2f52-5d2b-4c3a-9a34-6f0c8d1e2f30' }),
+    ).rejects.toMatchObject({ code: 'not-found' });
+    await sessions.closeAll();
+  });
+
+  it('resumes a waiting session once when two connects ask for it at once, opening one connection', async () => {
+    const { port, server, connections } = await closingPort();
+    try {
+      let secret: string | undefined = undefined;
+      const host = profile({ address: '127.0.0.1', port, transport: 'http', auth: 'ntlm' });
+      const { sessions, states } = service(host, { secret: () => secret });
+      const { sessionId } = await sessions.connect({ hostId: HOST_ID });
+      secret = 'secret';
+      // A double sign-in: both calls are under way before either has read the secret.
+      const [first, second] = await Promise.all([
+        sessions.connect({ hostId: HOST_ID, sessionId }),
+        sessions.connect({ hostId: HOST_ID, sessionId }),
+      ]);
+      expect([first.sessionId, second.sessionId]).toEqual([sessionId, sessionId]);
+      await expect.poll(() => states.at(-1)?.state).toBe('failed');
+      expect(states.map((state) => state.state)).toEqual(['awaiting-credentials', 'connecting', 'failed']);
+      expect(connections()).toBe(1);
+      await sessions.closeAll();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fails the session with a sentence about the keychain when the secret cannot be read', async () => {
+    const { sessions, states } = service(profile({ transport: 'http' }), {
+      secret: () => {
+        throw new ContractError('keychain-unavailable', 'The system keychain could not be used.', {
+          details: 'could not get the keychain entry: the collection is locked',
+        });
+      },
+    });
+    const summary = await sessions.connect({ hostId: HOST_ID });
+    expect(summary.state).toBe('failed');
+    expect(summary.error).toMatchObject({
+      code: 'keychain-unavailable',
+      message: expect.stringMatching(/^Could not connect: the password could not be read from the system keychain\. /),
+      details: 'could not get the keychain entry: the collection is locked',
+    });
+    // Listed as failed, never stuck connecting (a reloaded page shows the reason in the tab).
+    expect(await sessions.list()).toEqual([summary]);
+    expect(states).toEqual([summary]);
+    await sessions.closeAll();
   });
 
   describe('over HTTPS without a stored secret, the certificate is decided before the password is asked for', () => {
@@ -194,7 +258,7 @@ describe('SessionServiceImpl', () => {
         expect(requests()).toBe(0); // the handshake only: nothing was sent, no credentials offered
 
         secret = 'secret';
-        const second = await sessions.connect({ hostId: HOST_ID });
+        const second = await sessions.connect({ hostId: HOST_ID, sessionId: first.sessionId });
         expect(second.sessionId).toBe(first.sessionId);
         await expect.poll(() => states.at(-1)?.state).toBe('failed');
         expect(requests()).toBeGreaterThan(0);
@@ -249,5 +313,14 @@ describe('SessionServiceImpl', () => {
       code: 'invalid-input',
     });
     expect(sessions.unacknowledgedCharacters(sessionId)).toBe(0);
+  });
+
+  it('attaches a terminal to a session it knows, before any output too', async () => {
+    const { sessions } = service();
+    const { sessionId } = await sessions.connect({ hostId: HOST_ID });
+    await sessions.attachTerminal({ sessionId });
+    expect(sessions.unacknowledgedCharacters(sessionId)).toBe(0);
+    await sessions.disconnect({ sessionId });
+    await expect(sessions.attachTerminal({ sessionId })).rejects.toMatchObject({ code: 'not-found' });
   });
 });

@@ -73,8 +73,8 @@ interface SessionEntry {
 /**
  * The app's sessions (DESIGN.md §1 steps 2–4): builds the connection from the saved host, its secret and
  * its trust decisions, opens an interactive PowerShell console and relays its terminal events and the
- * user's intents. A host without a stored secret gets a session in `awaiting-credentials`; connecting to
- * that host again (once the secret is set) reuses it. Over HTTPS the server's certificate is decided first
+ * user's intents. A host without a stored secret gets a session in `awaiting-credentials`; connect with its
+ * `sessionId` (once the secret is set) resumes it. Over HTTPS the server's certificate is decided first
  * (DESIGN.md §1 steps 2–3, §7): no one is asked for a password for a server whose identity is not established.
  */
 export class SessionServiceImpl implements SessionService {
@@ -87,21 +87,35 @@ export class SessionServiceImpl implements SessionService {
   readonly onDidChangeSessionState = this.#states.event;
   readonly onDidTerminalEvent = this.#terminal.event;
 
-  async connect({ hostId }: { hostId: string }): Promise<SessionSummary> {
+  async connect({ hostId, sessionId }: { hostId: string; sessionId?: string }): Promise<SessionSummary> {
     const host = this.dependencies.hosts.host(hostId);
-    const waiting = [...this.#sessions.values()].find(
-      (entry) => entry.summary.hostId === hostId && entry.summary.state === 'awaiting-credentials',
-    );
-    const entry = waiting ?? this.#newEntry(hostId);
-    const secret = await this.dependencies.credentials.secretFor({ hostId, user: host.user });
+    const resumed = sessionId === undefined ? undefined : this.#entry(sessionId);
+    if (resumed !== undefined) {
+      if (resumed.summary.hostId !== hostId) {
+        throw new ContractError('invalid-input', 'The session is not a session of this host.');
+      }
+      // Claimed before any await: a second connect for it (a double sign-in) finds it connecting and opens nothing.
+      if (resumed.summary.state !== 'awaiting-credentials') return resumed.summary;
+      this.#setState(resumed, 'connecting');
+    }
+    const entry = resumed ?? this.#newEntry(hostId);
+    let secret: string | undefined;
+    try {
+      secret = await this.dependencies.credentials.secretFor({ hostId, user: host.user });
+    } catch (error) {
+      if (!this.#sessions.has(entry.summary.sessionId)) return entry.summary;
+      return this.#setState(entry, 'failed', keychainFailure(error));
+    }
+    // Closed while the secret was read.
+    if (!this.#sessions.has(entry.summary.sessionId)) return entry.summary;
     if (secret === undefined && needsSecret(host)) {
       // Only HTTPS servers present a certificate to decide; a waiting session's was decided when it began waiting.
-      if (waiting !== undefined || host.transport !== 'https') return this.#setState(entry, 'awaiting-credentials');
+      if (resumed !== undefined || host.transport !== 'https') return this.#setState(entry, 'awaiting-credentials');
       const summary = this.#setState(entry, 'connecting');
       void this.#awaitCredentials(entry, host);
       return summary;
     }
-    const summary = this.#setState(entry, 'connecting');
+    const summary = resumed === undefined ? this.#setState(entry, 'connecting') : resumed.summary;
     void this.#open(entry, host, secret);
     return summary;
   }
@@ -160,12 +174,12 @@ export class SessionServiceImpl implements SessionService {
     if (sequence > entry.sequence) {
       throw new ContractError('invalid-input', `Event ${sequence} of this session has not been sent yet.`);
     }
-    let characters = 0;
-    while (entry.unacknowledged[0] !== undefined && entry.unacknowledged[0].sequence <= sequence) {
-      characters += entry.unacknowledged.shift()?.characters ?? 0;
-    }
-    entry.unacknowledgedCharacters -= characters;
-    if (characters > 0) entry.console?.acknowledge(characters);
+    this.#acknowledge(entry, sequence);
+  }
+
+  async attachTerminal({ sessionId }: { sessionId: string }): Promise<void> {
+    const entry = this.#entry(sessionId);
+    this.#acknowledge(entry, entry.sequence);
   }
 
   async resize({ sessionId, columns, rows }: { sessionId: string; columns: number; rows: number }): Promise<void> {
@@ -285,6 +299,16 @@ export class SessionServiceImpl implements SessionService {
     return entry;
   }
 
+  /** Counts every event up to and including `sequence` as written, and tells the console how much that frees. */
+  #acknowledge(entry: SessionEntry, sequence: number): void {
+    let characters = 0;
+    while (entry.unacknowledged[0] !== undefined && entry.unacknowledged[0].sequence <= sequence) {
+      characters += entry.unacknowledged.shift()?.characters ?? 0;
+    }
+    entry.unacknowledgedCharacters -= characters;
+    if (characters > 0) entry.console?.acknowledge(characters);
+  }
+
   #emit(entry: SessionEntry, event: TerminalEventDto): void {
     entry.sequence += 1;
     const characters = terminalTextLength(event);
@@ -315,6 +339,21 @@ export class SessionServiceImpl implements SessionService {
     if (console === undefined) throw new ContractError('invalid-input', 'The session is not connected.');
     return console;
   }
+}
+
+/** The keychain refused to give the host's secret: the session fails with what to do (DESIGN.md §2.3). */
+function keychainFailure(error: unknown): ContractError {
+  const details =
+    error instanceof ContractError
+      ? (error.details ?? error.message)
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return new ContractError(
+    'keychain-unavailable',
+    'Could not connect: the password could not be read from the system keychain. Unlock the keychain, then try again.',
+    { details },
+  );
 }
 
 /** Where the transport appends the server's own words to an error: they go to the details, not the sentence. */

@@ -97,10 +97,11 @@ function Desk({ services }: { services: AppClient }) {
     }
   }, [sessions, list]);
 
-  const connect = (host: HostProfile) => {
+  /** Opens a new session to the host, or resumes its session `sessionId` that waits for a secret. */
+  const connect = (host: HostProfile, sessionId?: string) => {
     setConnectError(undefined);
     services.sessions
-      .connect({ hostId: host.id })
+      .connect({ hostId: host.id, ...(sessionId === undefined ? {} : { sessionId }) })
       .catch((error: unknown) => setConnectError({ host: host.name, error: shownError(error) }));
   };
 
@@ -152,11 +153,13 @@ function Desk({ services }: { services: AppClient }) {
           credentials={services.credentials}
           onDone={(state) => {
             setCredentialHost(undefined);
-            // A session waiting for this secret goes on connecting once it is set.
-            const waiting = [...sessions.values()].some(
-              (session) => session.hostId === credentialHost.id && session.state === 'awaiting-credentials',
-            );
-            if (state !== undefined && waiting) connect(credentialHost);
+            // The sessions waiting for this secret go on connecting once it is set (main resumes each once).
+            if (state === undefined) return;
+            for (const session of sessions.values()) {
+              if (session.hostId === credentialHost.id && session.state === 'awaiting-credentials') {
+                connect(credentialHost, session.sessionId);
+              }
+            }
           }}
         />
       )}

@@ -124,9 +124,23 @@ export function SessionTabs({ services, known, hosts }: SessionTabsProps) {
     sessions.disconnect({ sessionId }).catch(() => undefined);
   };
 
+  /** The session each reconnecting tab showed before, by tab: let go once the tab shows the new one. */
+  const replacedSessions = useRef(new Map<string, string>());
+  useEffect(() => {
+    for (const [tabId, previous] of replacedSessions.current) {
+      const tab = state.tabs.find((candidate) => candidate.id === tabId);
+      if (tab === undefined || tab.replacing) continue;
+      replacedSessions.current.delete(tabId);
+      // A reconnect that ended without a new session leaves the tab on the one it had.
+      if (tab.sessionId !== previous) forgetSession(previous);
+    }
+  });
+
   const close = (tab: SessionTab) => {
     // The tab as it is now: a reconnect may have put a new session into it since `tab` was read.
     const { sessionId } = stateRef.current.tabs.find((candidate) => candidate.id === tab.id) ?? tab;
+    // A reconnect still under way replaces `sessionId`, forgotten below.
+    replacedSessions.current.delete(tab.id);
     focusAfterRender.current = 'tab';
     setConfirmingClose(undefined);
     dispatch((current) => closeTab(current, tab.id));
@@ -141,13 +155,13 @@ export function SessionTabs({ services, known, hosts }: SessionTabsProps) {
     else close(tab);
   };
 
+  /** Opens a new session of the tab's host into the tab; the one it showed goes once the new one is in. */
   const reconnect = (tab: SessionTab) => {
-    const previous = tab.sessionId;
     setReconnectErrors((current) => withoutKey(current, tab.id));
     dispatch((current) => reconnectRequested(current, tab.id));
+    replacedSessions.current.set(tab.id, tab.sessionId);
     sessions.connect({ hostId: tab.hostId }).then(
       (summary) => {
-        forgetSession(previous);
         if (stateRef.current.tabs.some((candidate) => candidate.id === tab.id)) {
           dispatch((current) => reconnected(current, tab.id, summary.sessionId));
         } else {

@@ -30,6 +30,7 @@ function fakeSessions() {
       complete: record('complete', null),
       acknowledgeOutput: record('acknowledgeOutput'),
       resize: record('resize'),
+      attachTerminal: record('attachTerminal'),
     },
   };
 }
@@ -76,6 +77,8 @@ describe('SessionTerminalEvents', () => {
     const third: TerminalEvent[] = [];
     events.source(SESSION)((event) => third.push(event));
     expect(third).toEqual([]);
+    // Main is told once that this page's terminal shows the session, however often it mounts.
+    expect(fake.calls).toEqual([['attachTerminal', { sessionId: SESSION }]]);
     events.dispose();
   });
 });

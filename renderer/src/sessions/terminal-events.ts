@@ -46,6 +46,8 @@ interface SessionStream {
   /** Events no mounted terminal has kept yet, oldest first. */
   readonly kept: TerminalEvent[];
   listener: ((event: TerminalEvent) => void) | undefined;
+  /** Main was told that this page's terminal shows the session (`attachTerminal`). */
+  attached: boolean;
 }
 
 /**
@@ -58,14 +60,23 @@ export class SessionTerminalEvents {
   readonly #streams = new Map<string, SessionStream>();
   readonly #subscription: { dispose(): void };
 
-  constructor(sessions: Pick<AppClient['sessions'], 'onDidTerminalEvent'>) {
+  constructor(private readonly sessions: Pick<AppClient['sessions'], 'onDidTerminalEvent' | 'attachTerminal'>) {
     this.#subscription = sessions.onDidTerminalEvent((message) => this.#deliver(message));
   }
 
-  /** The event source of one session's terminal (one listener at a time). */
+  /**
+   * The event source of one session's terminal (one listener at a time). The first listener attaches the
+   * terminal in main: output a page before this one (a reload) was sent and never acknowledged is let go,
+   * so the session's flow control does not wait for it forever.
+   */
   source(sessionId: string): TerminalEventSource {
     return (listener) => {
       const stream = this.#stream(sessionId);
+      if (!stream.attached) {
+        stream.attached = true;
+        // A session already gone has no output to let go of.
+        this.sessions.attachTerminal({ sessionId }).catch(() => undefined);
+      }
       stream.listener = listener;
       for (const event of stream.kept) listener(event);
       queueMicrotask(() => {
@@ -89,7 +100,7 @@ export class SessionTerminalEvents {
   #stream(sessionId: string): SessionStream {
     let stream = this.#streams.get(sessionId);
     if (stream === undefined) {
-      stream = { kept: [], listener: undefined };
+      stream = { kept: [], listener: undefined, attached: false };
       this.#streams.set(sessionId, stream);
     }
     return stream;
