@@ -21,7 +21,7 @@ import {
   type TerminalSize,
 } from '../session/terminal-console';
 import { WinRSConsole } from '../session/winrs-console';
-import { verifyServerTrust, type TrustAnswer, type TrustRequest } from '../transport';
+import { SERVER_SAID, verifyServerTrust, type TrustAnswer, type TrustRequest } from '../transport';
 import type { CredentialStore } from '../stores/credential-store';
 import {
   connectionFromProfile,
@@ -355,9 +355,6 @@ function keychainFailure(error: unknown): ContractError {
     { details },
   );
 }
-
-/** Where the transport appends the server's own words to an error: they go to the details, not the sentence. */
-const SERVER_SAID = ' The server said: ';
 
 /**
  * The failure as one plain sentence, `<lead>: <message>` (the lead left out when the message already says it),

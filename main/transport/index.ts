@@ -51,6 +51,7 @@ export {
 } from './trust-policy';
 export {
   DEFAULT_TIMEOUTS,
+  SERVER_SAID,
   WinRMTransport,
   type ConnectionInfo,
   type EncryptionPolicy,

@@ -32,6 +32,10 @@ import { challengeToken, findChallenge, parseWwwAuthenticate, type AuthChallenge
  */
 
 /** auto: encrypt over HTTP when the mechanism can, never over HTTPS; always: encrypt or fail; never: plaintext. */
+
+/** What precedes the server's own words appended to an error message (callers may show them apart). */
+export const SERVER_SAID = ' The server said: ';
+
 export type EncryptionPolicy = 'auto' | 'always' | 'never';
 
 export interface TransportTimeouts {
@@ -317,7 +321,7 @@ export class WinRMTransport {
           if (rejected === undefined) throw this.#authenticationFailed(response, context.httpScheme);
           // The server's own reason (e.g. "channel binding is required") is what tells the user what to fix.
           const said = textOf(response);
-          if (said) rejected.message = `${rejected.message.replace(/\.?$/, '.')} The server said: ${said}.`;
+          if (said) rejected.message = `${rejected.message.replace(/\.?$/, '.')}${SERVER_SAID}${said}.`;
           throw rejected;
         }
         result = await context.step(serverToken);
@@ -406,12 +410,7 @@ export class WinRMTransport {
     const offered = challengesOf(response).map((challenge) => challenge.scheme);
     const said = textOf(response);
     const fail = (message: string) =>
-      new AuthenticationError(
-        `${message}${said && ` The server said: ${said}.`}`,
-        this.endpoint,
-        mechanism.name,
-        offered,
-      );
+      new AuthenticationError(`${message}${said && `${SERVER_SAID}${said}.`}`, this.endpoint, mechanism.name, offered);
     if (mechanism.clientCertificate !== undefined) {
       // WinRM never advertises the certificate profile in WWW-Authenticate, so the offer list says nothing here.
       return fail(
