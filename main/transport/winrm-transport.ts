@@ -31,11 +31,10 @@ import { challengeToken, findChallenge, parseWwwAuthenticate, type AuthChallenge
  * pipelining carries one at a time, and connection-bound authentication ties the session to that socket.
  */
 
-/** auto: encrypt over HTTP when the mechanism can, never over HTTPS; always: encrypt or fail; never: plaintext. */
-
 /** What precedes the server's own words appended to an error message (callers may show them apart). */
 export const SERVER_SAID = ' The server said: ';
 
+/** auto: encrypt over HTTP when the mechanism can, never over HTTPS; always: encrypt or fail; never: plaintext. */
 export type EncryptionPolicy = 'auto' | 'always' | 'never';
 
 export interface TransportTimeouts {
