@@ -1,13 +1,10 @@
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issue, newKey } from '../../e2e/support/pki';
+import { newKey } from '../../e2e/support/pki';
 import { hostProfileSchema, type ClientCertificateReference } from '../../core/contract/host-profile';
 import { InMemoryCredentialStore } from '../stores/memory-credential-store';
-import { SessionServiceImpl } from './session-service';
 import {
   CLIENT_CERTIFICATE_KEYCHAIN_HOST,
   connectionFromProfile,
@@ -16,24 +13,28 @@ import {
   serverTrustFromProfile,
   UnsupportedProfileError,
 } from './session-connection';
+import {
+  CLIENT_KEY_PASSPHRASE,
+  newClientCertificate,
+  writeClientCertificateFile,
+} from './test-support/client-certificate-file';
+import { temporaryDirectory } from './test-support/temporary-app';
 
 // Certificate authentication from a saved host: the file or keychain entry the profile names, its key's
-// passphrase from the host's secret. The lab signs in with such a certificate in e2e/protocol/cmd-console.test.ts.
+// passphrase from the host's secret. The lab signs in with such a certificate in e2e/protocol/cmd-console.test.ts;
+// session-service.test.ts shows the session waiting for the passphrase.
 
 // A CHALLENGE recorded from Windows SSPI (pyspnego's test data, ../shared/captures/tokens).
 const windowsChallenge = readFileSync(new URL('../../../shared/captures/tokens/ntlm_challenge', import.meta.url));
 
-const key = newKey();
-const certificate = issue({ commonName: 'alice', key, extendedKeyUsage: ['clientAuth'] });
-const encryptedKey = createPrivateKey(key.pem)
-  .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'correct horse' })
-  .toString();
+const { certificate, key, encryptedKey } = newClientCertificate();
 
 let directory: string;
+let removeDirectory: () => Promise<void>;
 beforeAll(async () => {
-  directory = await mkdtemp(path.join(os.tmpdir(), 'winrm-desk-client-certificate-'));
+  ({ directory, removeDirectory } = await temporaryDirectory());
 });
-afterAll(() => rm(directory, { recursive: true, force: true }));
+afterAll(() => removeDirectory());
 
 const host = (clientCertificate: ClientCertificateReference) =>
   hostProfileSchema.parse({
@@ -44,11 +45,7 @@ const host = (clientCertificate: ClientCertificateReference) =>
     advanced: { clientCertificate },
   });
 
-async function file(name: string, text: string): Promise<ClientCertificateReference> {
-  const filePath = path.join(directory, name);
-  await writeFile(filePath, text);
-  return { source: 'file', path: filePath };
-}
+const file = (name: string, text: string) => writeClientCertificateFile(directory, name, text);
 
 const connect = (reference: ClientCertificateReference, secret?: string, keychain = new InMemoryCredentialStore()) =>
   connectionFromProfile({
@@ -71,7 +68,7 @@ describe('client certificates from a host profile', () => {
 
   it("decrypts an encrypted key with the host's secret, and asks for it when there is none", async () => {
     const reference = await file('encrypted.pem', certificate.pem + encryptedKey);
-    const connection = await connect(reference, 'correct horse');
+    const connection = await connect(reference, CLIENT_KEY_PASSPHRASE);
     expect(connection.transport.mechanism.clientCertificate?.subject).toContain('CN=alice');
     await expect(connect(reference)).rejects.toThrow(PassphraseNeededError);
     await expect(connect(reference, 'wrong')).rejects.toThrow(
@@ -99,22 +96,6 @@ describe('client certificates from a host profile', () => {
     await expect(connect({ source: 'keychain', account: 'nobody' }, undefined, keychain)).rejects.toThrow(
       'There is no client certificate in the keychain entry nobody (client-certificate/nobody).',
     );
-  });
-
-  it('puts a session whose key needs a passphrase in awaiting-credentials', async () => {
-    const profile = host(await file('session.pem', certificate.pem + encryptedKey));
-    const states: string[] = [];
-    const sessions = new SessionServiceImpl({
-      hosts: { host: () => profile, markUsed: async () => undefined },
-      credentials: { secretFor: async () => undefined },
-      trust: { requestDecision: async () => ({ kind: 'reject' }) },
-      hostTrust: () => ({ pinnedSha256: [], authorities: [] }),
-      newId: randomUUID,
-    });
-    sessions.onDidChangeSessionState((summary) => states.push(summary.state));
-    const { sessionId } = await sessions.connect({ hostId: profile.id });
-    await expect.poll(() => states.at(-1)).toBe('awaiting-credentials');
-    await sessions.disconnect({ sessionId });
   });
 });
 

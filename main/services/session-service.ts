@@ -193,7 +193,10 @@ export class SessionServiceImpl implements SessionService {
     return this.#entry(sessionId).unacknowledgedCharacters;
   }
 
-  /** Decides an HTTPS server's certificate (a TLS handshake, no request), then waits for the secret. */
+  /**
+   * Decides an HTTPS server's certificate (a TLS handshake, no request), then waits for the secret: a password or a
+   * client certificate key's passphrase.
+   */
   async #awaitCredentials(entry: SessionEntry, host: HostProfile): Promise<void> {
     try {
       const server = serverTrustFromProfile(this.#serverTrustInputs(entry, host));
@@ -230,8 +233,9 @@ export class SessionServiceImpl implements SessionService {
       await this.dependencies.hosts.markUsed(host.id).catch(() => undefined);
     } catch (error) {
       if (!this.#sessions.has(entry.summary.sessionId)) return;
-      // The certificate's key is encrypted: the credential dialog asks for its passphrase, then connect reuses this entry.
-      if (error instanceof PassphraseNeededError) return void this.#setState(entry, 'awaiting-credentials');
+      // The certificate's key is encrypted (found before any connection): as for a password, the server's
+      // certificate is decided first, then the credential dialog asks for the passphrase and connect reuses this entry.
+      if (error instanceof PassphraseNeededError) return this.#awaitCredentials(entry, host);
       this.#setState(entry, 'failed', failureOf(error, 'Could not connect'));
     }
   }
