@@ -11,6 +11,12 @@ import { createTestPki } from '../../e2e/support/pki';
 import type { TrustAnswer, TrustRequest } from '../transport';
 import { connectionFromProfile, endpointOf, needsSecret, UnsupportedProfileError } from './session-connection';
 import { SessionServiceImpl } from './session-service';
+import {
+  CLIENT_KEY_PASSPHRASE,
+  newClientCertificate,
+  writeClientCertificateFile,
+} from './test-support/client-certificate-file';
+import { temporaryDirectory } from './test-support/temporary-app';
 
 const HOST_ID = '6c2b1d4e-8f3a-4b5c-9d6e-7f8a9b0c1d2e';
 
@@ -212,8 +218,12 @@ describe('SessionServiceImpl', () => {
     /**
      * A real TLS server presenting the test PKI's chain for HOST_NAME, whose root nobody trusts yet; it answers
      * every HTTP request with a 401 without a challenge, so a session that gets past TLS fails authenticating.
+     * The host signs in with NTLM unless `settings` say otherwise.
      */
-    async function withServer(test: (host: ReturnType<typeof profile>, requests: () => number) => Promise<void>) {
+    async function withServer(
+      test: (host: ReturnType<typeof profile>, requests: () => number) => Promise<void>,
+      settings: Partial<HostProfileInput> = {},
+    ) {
       let requests = 0;
       const server = createHttpsServer(
         { key: pki.leafKey.pem, cert: pki.leaf.pem + pki.issuing.pem },
@@ -227,7 +237,7 @@ describe('SessionServiceImpl', () => {
       try {
         const { port } = server.address() as AddressInfo;
         await test(
-          profile({ address: '127.0.0.1', port, auth: 'ntlm', advanced: { spnHostname: HOST_NAME } }),
+          profile({ address: '127.0.0.1', port, auth: 'ntlm', advanced: { spnHostname: HOST_NAME }, ...settings }),
           () => requests,
         );
       } finally {
@@ -281,6 +291,50 @@ describe('SessionServiceImpl', () => {
         expect(requests()).toBe(0);
         await sessions.closeAll();
       });
+    });
+
+    it('asks about an untrusted certificate before the passphrase of an encrypted client key, and not again after', async () => {
+      const { certificate, encryptedKey } = newClientCertificate();
+      const { directory, removeDirectory } = await temporaryDirectory();
+      try {
+        const clientCertificate = await writeClientCertificateFile(
+          directory,
+          'alice.pem',
+          certificate.pem + encryptedKey,
+        );
+        const settings = { auth: 'certificate', advanced: { spnHostname: HOST_NAME, clientCertificate } } as const;
+        await withServer(async (host, requests) => {
+          let secret: string | undefined = undefined; // no passphrase stored yet
+          const { sessions, states, trustRequests } = service(host, {
+            secret: () => secret,
+            trustAnswer: { kind: 'accept-once' },
+          });
+          const first = await sessions.connect({ hostId: HOST_ID });
+          expect(first.state).toBe('connecting');
+          await expect.poll(() => states.at(-1)?.state).toBe('awaiting-credentials');
+          expect(states.map((state) => state.state)).toEqual([
+            'connecting',
+            'awaiting-trust',
+            'connecting',
+            'awaiting-credentials',
+          ]);
+          expect(trustRequests).toHaveLength(1);
+          expect(trustRequests[0]).toMatchObject({ hostName: HOST_NAME, problems: ['unknown-issuer'] });
+          expect(requests()).toBe(0);
+
+          secret = CLIENT_KEY_PASSPHRASE;
+          const second = await sessions.connect({ hostId: HOST_ID, sessionId: first.sessionId });
+          expect(second.sessionId).toBe(first.sessionId);
+          await expect.poll(() => states.at(-1)?.state).toBe('failed');
+          // The key was decrypted and a request sent (the server's 401 fails it); the certificate was not asked about.
+          expect(requests()).toBeGreaterThan(0);
+          expect(trustRequests).toHaveLength(1);
+          expect(states.slice(4).map((state) => state.state)).toEqual(['connecting', 'failed']);
+          await sessions.closeAll();
+        }, settings);
+      } finally {
+        await removeDirectory();
+      }
     });
 
     it('goes straight to the password for a certificate the stored trust vouches for', async () => {
