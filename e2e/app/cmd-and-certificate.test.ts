@@ -71,7 +71,8 @@ describe('cmd sessions and certificate sign-in in the app', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.type('o after-tab');
-    expect(await lastLine(page)).toBe(`${prompt}echo after-tab`);
+    // xterm draws typed keys asynchronously: wait for the line, then check it is the line as typed.
+    await expect.poll(() => lastLine(page)).toBe(`${prompt}echo after-tab`);
     const prompts = await promptCount();
     await page.keyboard.press('Enter');
     await expect.poll(promptCount, { timeout: 20_000 }).toBe(prompts + 1);
