@@ -246,10 +246,14 @@ describe('SessionServiceImpl', () => {
       }
     }
 
-    it('asks about an untrusted certificate first and, once the secret is set, does not ask again', async () => {
+    /**
+     * Connects without the secret (`finalSecret` missing), expects the trust question first and then the wait for
+     * the secret, sets it and resumes the session by id: the "trust once" answer, stored nowhere but in the
+     * session, is not asked again, and requests reach the server (its 401 fails the session).
+     */
+    async function expectTrustBeforeSecret(finalSecret: string, settings: Partial<HostProfileInput> = {}) {
       await withServer(async (host, requests) => {
         let secret: string | undefined = undefined; // none stored yet
-        // "Trust once" is stored nowhere: only the session remembers it.
         const { sessions, states, trustRequests } = service(host, {
           secret: () => secret,
           trustAnswer: { kind: 'accept-once' },
@@ -267,7 +271,7 @@ describe('SessionServiceImpl', () => {
         expect(trustRequests[0]).toMatchObject({ hostName: HOST_NAME, problems: ['unknown-issuer'] });
         expect(requests()).toBe(0); // the handshake only: nothing was sent, no credentials offered
 
-        secret = 'secret';
+        secret = finalSecret;
         const second = await sessions.connect({ hostId: HOST_ID, sessionId: first.sessionId });
         expect(second.sessionId).toBe(first.sessionId);
         await expect.poll(() => states.at(-1)?.state).toBe('failed');
@@ -275,7 +279,11 @@ describe('SessionServiceImpl', () => {
         expect(trustRequests).toHaveLength(1);
         expect(states.slice(4).map((state) => state.state)).toEqual(['connecting', 'failed']);
         await sessions.closeAll();
-      });
+      }, settings);
+    }
+
+    it('asks about an untrusted certificate first and, once the secret is set, does not ask again', async () => {
+      await expectTrustBeforeSecret('secret');
     });
 
     it('fails the session with the usual sentence when the certificate is rejected, never asking for the password', async () => {
@@ -302,36 +310,11 @@ describe('SessionServiceImpl', () => {
           'alice.pem',
           certificate.pem + encryptedKey,
         );
-        const settings = { auth: 'certificate', advanced: { spnHostname: HOST_NAME, clientCertificate } } as const;
-        await withServer(async (host, requests) => {
-          let secret: string | undefined = undefined; // no passphrase stored yet
-          const { sessions, states, trustRequests } = service(host, {
-            secret: () => secret,
-            trustAnswer: { kind: 'accept-once' },
-          });
-          const first = await sessions.connect({ hostId: HOST_ID });
-          expect(first.state).toBe('connecting');
-          await expect.poll(() => states.at(-1)?.state).toBe('awaiting-credentials');
-          expect(states.map((state) => state.state)).toEqual([
-            'connecting',
-            'awaiting-trust',
-            'connecting',
-            'awaiting-credentials',
-          ]);
-          expect(trustRequests).toHaveLength(1);
-          expect(trustRequests[0]).toMatchObject({ hostName: HOST_NAME, problems: ['unknown-issuer'] });
-          expect(requests()).toBe(0);
-
-          secret = CLIENT_KEY_PASSPHRASE;
-          const second = await sessions.connect({ hostId: HOST_ID, sessionId: first.sessionId });
-          expect(second.sessionId).toBe(first.sessionId);
-          await expect.poll(() => states.at(-1)?.state).toBe('failed');
-          // The key was decrypted and a request sent (the server's 401 fails it); the certificate was not asked about.
-          expect(requests()).toBeGreaterThan(0);
-          expect(trustRequests).toHaveLength(1);
-          expect(states.slice(4).map((state) => state.state)).toEqual(['connecting', 'failed']);
-          await sessions.closeAll();
-        }, settings);
+        // With the passphrase the key is decrypted and a request sent.
+        await expectTrustBeforeSecret(CLIENT_KEY_PASSPHRASE, {
+          auth: 'certificate',
+          advanced: { spnHostname: HOST_NAME, clientCertificate },
+        });
       } finally {
         await removeDirectory();
       }
