@@ -27,14 +27,15 @@ beforeEach(async () => {
 });
 afterEach(() => removeDirectory());
 
-async function startShell(fake: FakeElectron = createFakeElectron()) {
+/** The shell over a test app; `close` stands in for the app's own close (what quitting waits for). */
+async function startShell(fake: FakeElectron = createFakeElectron(), close?: () => Promise<void>) {
   const app = await openTestApp(path.join(directory, 'data'));
   log = app.log;
   const started = startElectronShell(fake.electron, {
     rendererDirectory,
     preloadPath: '/app/dist/main/electron/preload.cjs',
     platform: 'linux',
-    compose: async () => app,
+    compose: async () => (close === undefined ? app : { ...app, close }),
   });
   fake.app.resolveReady();
   const window = await started;
@@ -205,25 +206,10 @@ describe('single instance', () => {
     expect(fake.app.quitCalls).toBe(1);
   });
 
-  /** A shell whose app closes with `close`; resolves once its window exists. */
-  async function shellClosingWith(close: () => Promise<void>) {
-    const fake = createFakeElectron();
-    const app = await openTestApp(path.join(directory, 'data'));
-    const started = startElectronShell(fake.electron, {
-      rendererDirectory,
-      preloadPath: 'preload.cjs',
-      platform: 'linux',
-      compose: async () => ({ ...app, close }),
-    });
-    fake.app.resolveReady();
-    await started;
-    return { fake, app };
-  }
-
   it('closes the app (sessions, stores) before it quits, once, however often quitting is asked', async () => {
     let closes = 0;
     let finishClose!: () => void;
-    const { fake } = await shellClosingWith(() => {
+    const { fake } = await startShell(createFakeElectron(), () => {
       closes++;
       return new Promise<void>((resolve) => (finishClose = resolve));
     });
@@ -238,7 +224,7 @@ describe('single instance', () => {
   });
 
   it('quits after a grace period when closing hangs (an unreachable host)', async () => {
-    const { fake } = await shellClosingWith(() => new Promise<void>(() => undefined));
+    const { fake } = await startShell(createFakeElectron(), () => new Promise<void>(() => undefined));
     vi.useFakeTimers();
     try {
       fake.app.emit('will-quit', fakeQuitEvent());
