@@ -69,10 +69,18 @@ export interface TerminalAppearance {
 
 /**
  * Whether the page gets a WebGL2 context drawn by a GPU. Without one (a VM, a remote desktop session, Chromium
- * with --disable-gpu) WebGL is rendered in software, which measured 4× slower than the DOM renderer for
- * streaming output (bench/app-terminal.ts), so the DOM renderer stays.
+ * with --disable-gpu) WebGL is rendered in software, which made streaming output about half as fast as with the
+ * DOM renderer (bench/app-terminal.ts, 5 MB: 0.81 vs 1.49–1.67 MB/s), so the DOM renderer stays.
  */
 function hardwareWebglAvailable(): boolean {
+  // The page's GPU does not change: probed once (a probe creates and loses a WebGL context), not per terminal.
+  hardwareWebgl ??= probeHardwareWebgl();
+  return hardwareWebgl;
+}
+
+let hardwareWebgl: boolean | undefined;
+
+function probeHardwareWebgl(): boolean {
   try {
     const context = document.createElement('canvas').getContext('webgl2', { failIfMajorPerformanceCaveat: true });
     if (context === null) return false;
