@@ -5,11 +5,20 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# An empty line (not empty input) unlocks a fresh login keyring with an empty password.
-echo "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+# An empty line (not empty input) unlocks a fresh login keyring with an empty password. The daemon runs in the
+# foreground as this script's child, so it lives exactly as long as the tests: a daemonized one was once seen to
+# vanish mid-run, and the daemon D-Bus then started in its place found the keyring locked. The tests start only
+# once it owns the Secret Service name (before that, a client would make D-Bus start that locked daemon).
+echo "" | gnome-keyring-daemon --unlock --foreground --components=secrets >/dev/null 2>&1 &
+keyring_daemon=$!
+for _ in $(seq 200); do
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true' && break
+  sleep 0.05
+done
 
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+trap 'rm -rf "$results"; kill "$keyring_daemon" 2>/dev/null' EXIT
 export PATH="$PATH:$HOME/.dotnet/tools"
 # No Kerberos client in a test may look up a KDC through DNS: see the file.
 export KRB5_CONFIG="$PWD/e2e/support/krb5-offline.conf"

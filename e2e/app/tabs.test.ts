@@ -149,8 +149,6 @@ describe('session tabs', () => {
     expect(problems).toEqual([]);
   });
 
-  // Pending a main-side change: SessionServiceImpl does not learn that a connected session failed (the
-  // PowerShellSession fails, but nothing tells the console or the service), so the tab cannot show it.
   it('keeps a dropped session’s tab with the reason and reconnects it in place', async () => {
     const { page, problems } = await openWithHost();
     await connect(page, 'lab');
