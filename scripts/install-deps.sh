@@ -10,7 +10,7 @@ debian_packages=(
   gss-ntlmssp
   python3-gssapi python3-pyasn1 python3-cryptography
   python3-winrm python3-requests-ntlm python3-requests-kerberos
-  gnome-keyring dbus dbus-x11 libsecret-tools
+  gnome-keyring dbus dbus-bin dbus-x11 libsecret-tools
   openssl
   tinyproxy-bin
   python3-pytest python3-yaml
